@@ -1,0 +1,1 @@
+"""The core of Nära: what the bot decides. No Telegram and no SQLAlchemy imports here."""

@@ -1,0 +1,56 @@
+"""What a flow hands back to the shell: texts to say and buttons to show, as plain values.
+
+Texts are English msgids with ``{named}`` placeholders, marked with :func:`N_` so
+``pybabel extract`` finds them; the shell translates them into the resident's
+language and escapes every parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention for "mark, don't translate"
+    """Mark ``msgid`` for extraction; it is translated later, in the resident's language."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text to show: a msgid to translate, or a literal shown exactly as written."""
+
+    msgid: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    literal: bool = False
+
+    @classmethod
+    def of(cls, msgid: str, **params: str) -> Text:
+        """Return a translatable text with named parameters."""
+        return cls(msgid, params)
+
+    @classmethod
+    def raw(cls, text: str) -> Text:
+        """Return a text shown as written, such as a language's own name."""
+        return cls(text, literal=True)
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: what it says, and the short data Telegram sends back when pressed."""
+
+    label: Text
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to the resident: paragraphs of text, then rows of buttons."""
+
+    paragraphs: tuple[Text, ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+    @classmethod
+    def of(cls, *paragraphs: Text, buttons: tuple[tuple[Button, ...], ...] = ()) -> Reply:
+        """Return a reply built from paragraphs and button rows."""
+        return cls(tuple(paragraphs), buttons)
