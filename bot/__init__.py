@@ -1,0 +1,1 @@
+"""The shell of Nära: Telegram wiring, HTTP server, command line and translations."""

@@ -1,0 +1,163 @@
+"""The ``nara`` command line."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from storage.models import STAFF_ROLES
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+from bot.settings import ConfigError, Settings, exit_on_config_error, load_settings
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """Return the configuration, or stop with one line naming the bad variable (exit code 2)."""
+    try:
+        return load_settings(**overrides)
+    except ConfigError as error:
+        exit_on_config_error(error)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nara")
+def main() -> None:
+    """Nära: the municipality's social services, near you on Telegram."""
+
+
+# Commands are registered below, one line each, grouped by the module that defines them.
+
+
+@main.command()
+def run() -> None:
+    """Run the bot against the configured Bot API (polling or webhook)."""
+    from bot.runtime import run_bot
+
+    settings = settings_or_exit()
+    try:
+        settings.token  # noqa: B018 - fail now, with one line, when it is missing
+    except ConfigError as error:
+        exit_on_config_error(error)
+    run_bot(settings)
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every database migration not yet applied."""
+    import asyncio
+
+    from storage.db import Database
+
+    settings = settings_or_exit()
+
+    async def upgrade() -> str | None:
+        database = Database(settings.database)
+        try:
+            await database.upgrade()
+            return await database.revision()
+        finally:
+            await database.close()
+
+    revision = asyncio.run(upgrade())
+    click.echo(f"database is at migration {revision}")
+
+
+@main.group()
+def staff() -> None:
+    """Register and remove the staff who answer residents."""
+
+
+def _with_database(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one committed transaction on the configured (migrated) database."""
+    import asyncio
+
+    from storage.db import Database
+
+    settings = settings_or_exit()
+
+    async def run_it() -> T:
+        database = Database(settings.database)
+        try:
+            await database.upgrade()
+            async with database.session() as session, session.begin():
+                return await work(session)
+        finally:
+            await database.close()
+
+    return asyncio.run(run_it())
+
+
+@staff.command("add")
+@click.option("--telegram-id", type=int, required=True, help="Their numeric Telegram user id.")
+@click.option("--name", required=True, help="The name residents will see, e.g. 'Sara'.")
+@click.option(
+    "--role",
+    type=click.Choice(STAFF_ROLES),
+    default="caseworker",
+    show_default=True,
+    help="caseworker: answers cases; supervisor: also oversees; admin: also manages staff.",
+)
+def staff_add(telegram_id: int, name: str, role: str) -> None:
+    """Register a staff member (or update one)."""
+    from storage import queries
+
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise click.BadParameter("must be 1-200 characters", param_hint="--name")
+
+    async def add(session: AsyncSession) -> None:
+        await queries.add_staff_member(
+            session, telegram_user_id=telegram_id, name=name, role=role, now=datetime.now(UTC)
+        )
+
+    _with_database(add)
+    click.echo(f"{name} ({role}, Telegram id {telegram_id}) can now work in Nära")
+
+
+@staff.command("list")
+@click.option("--all", "include_removed", is_flag=True, help="Also show removed staff.")
+def staff_list(include_removed: bool) -> None:
+    """List staff members."""
+    from storage import queries
+
+    async def listing(session: AsyncSession) -> list[tuple[int, str, str, str]]:
+        members = await queries.list_staff(session, include_removed=include_removed)
+        return [
+            (m.telegram_user_id, m.name, m.role, "removed" if m.removed_at else "active")
+            for m in members
+        ]
+
+    rows = _with_database(listing)
+    if not rows:
+        click.echo("no staff registered yet: add one with `nara staff add`")
+        return
+    click.echo(f"{'telegram id':>14}  {'role':<11} {'status':<8} name")
+    for telegram_id, name, role, status in rows:
+        click.echo(f"{telegram_id:>14}  {role:<11} {status:<8} {name}")
+
+
+@staff.command("remove")
+@click.option("--telegram-id", type=int, required=True, help="Their numeric Telegram user id.")
+def staff_remove(telegram_id: int) -> None:
+    """Take away a staff member's access (their past actions stay in the audit log)."""
+    from storage import queries
+
+    async def remove(session: AsyncSession) -> bool:
+        return await queries.remove_staff_member(session, telegram_id, datetime.now(UTC))
+
+    if not _with_database(remove):
+        click.echo(f"no active staff member has Telegram id {telegram_id}", err=True)
+        raise SystemExit(1)
+    click.echo(f"Telegram id {telegram_id} no longer has staff access")

@@ -1,0 +1,198 @@
+"""Telegram handlers: parse the update, ask a flow, queue what it says. Wiring is at the end."""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+
+from telegram import BotCommandScopeChat, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.i18n import clock, current_locale, plain
+from bot.turn import current_turn
+from flows import welcome
+from flows.language import locale_for_telegram, telegram_language_code
+from flows.replies import Text
+from storage import queries
+
+log = logging.getLogger(__name__)
+
+# t.me/<bot>?start=PAYLOAD: Telegram allows up to 64 of these characters.
+_DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def meet_resident(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Find or create the resident writing in a private chat, and answer in their language."""
+    turn = current_turn()
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != chat.PRIVATE or user.is_bot:
+        return
+    resident, new = await queries.meet_resident(
+        turn.session,
+        telegram_user_id=user.id,
+        chat_id=chat.id,
+        locale=locale_for_telegram(user.language_code),
+        now=turn.now,
+    )
+    turn.resident, turn.new_resident = resident, new
+    current_locale.set(resident.locale)
+
+
+def _office_hours() -> tuple[str, str]:
+    hours = current_turn().settings.hours
+    return clock(hours.opens), clock(hours.closes)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the resident, say what Nära is, and count the deep link they came from."""
+    turn = current_turn()
+    if context.args and _DEEP_LINK.match(context.args[0]):
+        source = context.args[0]
+        await queries.count_start(turn.session, source, turn.now.date())
+        if turn.resident is not None and turn.resident.source is None:
+            turn.resident.source = source
+    opens, closes = _office_hours()
+    reply = welcome.greeting(
+        municipality=turn.settings.municipality, opens=opens, closes=closes
+    )
+    turn.say(update.effective_chat.id, reply)  # type: ignore[union-attr]
+
+
+async def show_help(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List what the resident can do."""
+    current_turn().say(update.effective_chat.id, welcome.help_text())  # type: ignore[union-attr]
+
+
+async def offer_languages(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show every language as a button, each in its own name."""
+    current_turn().say(update.effective_chat.id, welcome.choose_language())  # type: ignore[union-attr]
+
+
+async def choose_language(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store the chosen language, confirm in it, and show the command menu in it."""
+    turn, query = current_turn(), update.callback_query
+    assert query is not None and query.message is not None
+    chat_id = query.message.chat.id
+    locale = welcome.chosen_language(query.data or "")
+    if locale is None or turn.resident is None:
+        await press_unknown_button(update, _context)
+        return
+    turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
+    turn.resident.locale, turn.resident.locale_chosen = locale, True
+    current_locale.set(locale)
+    turn.say(chat_id, welcome.language_changed(locale))
+    turn.call(chat_id, "setMyCommands", command_menu(locale, scope=BotCommandScopeChat(chat_id)))
+
+
+async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Take any free text as a question."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    turn = current_turn()
+    if len(message.text) > welcome.LONGEST_QUESTION:
+        turn.say(message.chat.id, welcome.too_long())
+        return
+    turn.say(message.chat.id, welcome.received())
+
+
+async def answer_unknown_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say we do not know that command and point to /help."""
+    current_turn().say(update.effective_chat.id, welcome.unknown_command())  # type: ignore[union-attr]
+
+
+async def answer_unreadable(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer stickers, pictures, voice and the like kindly, and ask for words."""
+    message = update.effective_message
+    assert message is not None
+    if message.voice or message.audio or message.video_note:
+        kind = welcome.Unreadable.VOICE
+    elif message.photo or message.video or message.animation:
+        kind = welcome.Unreadable.PICTURE
+    elif message.document:
+        kind = welcome.Unreadable.FILE
+    elif message.location or message.venue:
+        kind = welcome.Unreadable.LOCATION
+    elif message.contact:
+        kind = welcome.Unreadable.CONTACT
+    else:
+        kind = welcome.Unreadable.OTHER
+    current_turn().say(message.chat.id, welcome.cannot_read(kind))
+
+
+async def press_unknown_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer an old or forged button: it does nothing, and we say so."""
+    query = update.callback_query
+    assert query is not None
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    current_turn().call(
+        chat_id,
+        "answerCallbackQuery",
+        {"callback_query_id": query.id, "text": plain(welcome.unknown_button())},
+    )
+
+
+async def notice_blocking(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remember when a resident blocks or unblocks the bot, so we stop or resume writing."""
+    turn, change = current_turn(), update.my_chat_member
+    if change is None or turn.resident is None:
+        return
+    status = change.new_chat_member.status
+    turn.resident.blocked_at = turn.now if status in ("kicked", "left") else None
+
+
+async def record_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Mark the update as failed; the pipeline rolls it back and apologises to the resident."""
+    error = context.error
+    turn = current_turn()
+    turn.failure = error
+    if error is not None:
+        # Only where it failed, never the message: exception texts can quote what residents wrote.
+        where = traceback.extract_tb(error.__traceback__)
+        frames = "; ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in where[-4:])
+        log.error("handler failed on update %s: %s at %s", turn.update_id, type(error).__name__, frames)
+
+
+def command_menu(locale: str, scope: object | None = None) -> dict[str, object]:
+    """Return ``setMyCommands`` parameters listing our commands in ``locale``."""
+    params: dict[str, object] = {
+        "commands": [
+            {"command": name, "description": plain(Text.of(description), locale)}
+            for name, description in welcome.COMMANDS
+        ]
+    }
+    if scope is not None:
+        params["scope"] = scope.to_dict()  # type: ignore[attr-defined]
+    else:
+        params["language_code"] = telegram_language_code(locale)
+    return params
+
+
+def wire(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach every handler in the order Telegram updates should meet them."""
+    application.add_handler(TypeHandler(Update, meet_resident), group=-1)
+    application.add_handlers(
+        [
+            CommandHandler("start", start, filters=PRIVATE),
+            CommandHandler("help", show_help, filters=PRIVATE),
+            CommandHandler("language", offer_languages, filters=PRIVATE),
+            CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
+            MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
+            MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, read_question),
+            MessageHandler(PRIVATE & ~filters.TEXT & ~filters.UpdateType.EDITED & ~filters.StatusUpdate.ALL, answer_unreadable),
+            CallbackQueryHandler(press_unknown_button),
+            ChatMemberHandler(notice_blocking, ChatMemberHandler.MY_CHAT_MEMBER),
+        ]
+    )
+    application.add_error_handler(record_failure)

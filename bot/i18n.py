@@ -1,0 +1,91 @@
+"""Translations: the resident's locale for this update, and rendering flow texts into it.
+
+As in aiogram's i18n, the shell sets the locale once per update in a ContextVar;
+flows never choose a locale.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import html
+import io
+from contextvars import ContextVar
+from datetime import datetime, time
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from flows.language import DEFAULT_LOCALE, LOCALES
+from flows.replies import Text
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+
+current_locale: ContextVar[str] = ContextVar("nara_locale", default=DEFAULT_LOCALE)
+
+
+@cache
+def translations(locale: str) -> _gettext.GNUTranslations | _gettext.NullTranslations:
+    """Return the compiled catalog of ``locale``, compiling the ``.po`` in memory if needed."""
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r}")
+    folder = LOCALES_DIR / locale / "LC_MESSAGES"
+    compiled = folder / f"{DOMAIN}.mo"
+    source = folder / f"{DOMAIN}.po"
+    if compiled.is_file() and (not source.is_file() or compiled.stat().st_mtime >= source.stat().st_mtime):
+        with compiled.open("rb") as handle:
+            return _gettext.GNUTranslations(handle)
+    if source.is_file():
+        # A source checkout without `pybabel compile` still speaks every language.
+        with source.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return _gettext.GNUTranslations(buffer)
+    return _gettext.NullTranslations()
+
+
+def gettext(msgid: str, locale: str | None = None) -> str:
+    """Translate ``msgid`` into ``locale`` (default: this update's locale)."""
+    return translations(locale or current_locale.get()).gettext(msgid)
+
+
+def babel_locale(locale: str) -> Locale:
+    """Return Babel's locale object for one of our locales."""
+    return Locale.parse(locale)
+
+
+def render(text: Text, locale: str | None = None) -> str:
+    """Return ``text`` as Telegram HTML in ``locale``, with every parameter escaped."""
+    if text.literal:
+        return html.escape(text.msgid, quote=False)
+    template = gettext(text.msgid, locale)
+    if not text.params:
+        return template
+    escaped = {key: html.escape(str(value), quote=False) for key, value in text.params.items()}
+    return template.format_map(escaped)
+
+
+def plain(text: Text, locale: str | None = None) -> str:
+    """Return ``text`` in ``locale`` without HTML, for button labels and alerts."""
+    if text.literal:
+        return text.msgid
+    template = gettext(text.msgid, locale)
+    return template.format_map(dict(text.params)) if text.params else template
+
+
+def clock(moment: time | datetime, locale: str | None = None) -> str:
+    """Return a time of day as the resident's locale writes it (e.g. 16:00)."""
+    return format_time(moment, format="short", locale=babel_locale(locale or current_locale.get()))
+
+
+def when(moment: datetime, locale: str | None = None) -> str:
+    """Return a date and time as the resident's locale writes it."""
+    return format_datetime(
+        moment, format="medium", locale=babel_locale(locale or current_locale.get())
+    )

@@ -1,0 +1,189 @@
+"""A running Nära: migrations, the PTB application, the pipeline, the courier and the HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram.constants import ParseMode
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+
+from bot import handlers
+from bot.courier import Courier
+from bot.logs import configure_logging
+from bot.metrics import Metrics
+from bot.pipeline import Pipeline
+from bot.polling import ALLOWED_UPDATES, poll
+from bot.settings import Settings
+from bot.web import Probes, build_web_app
+from flows.language import LOCALES, warm_up
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
+    """Return the PTB application talking to ``NARA_TELEGRAM_API_URL``, with our handlers."""
+    root = settings.telegram_api_url
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        # We store, order and confirm updates ourselves (see bot/pipeline.py).
+        .updater(None)
+        .job_queue(None)
+        .connection_pool_size(64)
+        .pool_timeout(30)
+    )
+    if settings.rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    application = builder.build()
+    handlers.wire(application)
+    return application
+
+
+class Nara:
+    """One bot instance. ``await start()``, then ``await stop()``; or ``await run()``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        add_routes: Callable[[web.Application], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = Database(settings.database)
+        self.metrics = Metrics()
+        self.application = build_application(settings)
+        self.courier = Courier(self.application.bot, self.db, self.metrics)
+        self.pipeline = Pipeline(
+            db=self.db,
+            application=self.application,
+            courier=self.courier,
+            settings=settings,
+            metrics=self.metrics,
+        )
+        self._add_routes = add_routes
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    @property
+    def webhook_path(self) -> str | None:
+        """The path our server receives the webhook on, when a webhook URL is set."""
+        if self.settings.webhook_url is None:
+            return None
+        return urlsplit(self.settings.webhook_url).path or "/"
+
+    async def start(self) -> None:
+        """Migrate, connect to the Bot API, resume stored work, and start receiving updates."""
+        await self.db.upgrade()
+        warm_up()
+        await self._initialize_application()
+        await self.pipeline.recover()
+        await self._start_http()
+        self._tasks.append(asyncio.create_task(self.courier.sweep_forever()))
+        self._tasks.append(asyncio.create_task(self._publish_command_menus()))
+        bot = self.application.bot
+        if self.settings.webhook_url is not None:
+            await bot.set_webhook(
+                self.settings.webhook_url,
+                secret_token=self.settings.secret,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=40,
+            )
+            log.info("receiving updates by webhook on %s", self.webhook_path)
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            self._tasks.append(asyncio.create_task(poll(bot, self.pipeline)))
+            log.info("receiving updates by long polling")
+
+    async def _initialize_application(self) -> None:
+        wait = 1.0
+        while True:
+            try:
+                await self.application.initialize()
+                me = self.application.bot.bot
+                log.info("connected to the Bot API as @%s", me.username)
+                return
+            except NetworkError as error:
+                log.warning("Bot API not reachable (%s); retrying in %.0f s", type(error).__name__, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 30.0)
+
+    async def _start_http(self) -> None:
+        probes = Probes(db=self.db, bot=self.application.bot, metrics=self.metrics, pipeline=self.pipeline)
+        app = build_web_app(
+            probes=probes,
+            pipeline=self.pipeline,
+            webhook_path=self.webhook_path,
+            secret=self.settings.secret,
+        )
+        if self._add_routes is not None:
+            self._add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
+        await site.start()
+        server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.http_port
+        log.info("HTTP server on %s:%s", self.settings.http_host, self.port)
+
+    async def _publish_command_menus(self) -> None:
+        """Tell Telegram our command menu in every language (Swedish by default)."""
+        bot = self.application.bot
+        wait = 1.0
+        while True:
+            try:
+                await bot.do_api_request("setMyCommands", api_kwargs=handlers.command_menu("sv") | {"language_code": ""})
+                for locale in LOCALES:
+                    await bot.do_api_request("setMyCommands", api_kwargs=handlers.command_menu(locale))
+                return
+            except TelegramError as error:
+                log.warning("could not publish command menus (%s); retrying", type(error).__name__)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 300.0)
+
+    async def stop(self) -> None:
+        """Stop taking updates, finish the ones under way, and close everything."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.pipeline.drain(), 10)
+        await self.pipeline.cancel()
+        with contextlib.suppress(Exception):
+            await self.application.shutdown()
+        await self.db.close()
+
+    async def run(self) -> None:
+        """Run until SIGINT or SIGTERM."""
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
+        await self.start()
+        try:
+            await stopping.wait()
+        finally:
+            log.info("stopping")
+            await self.stop()
+
+
+def run_bot(settings: Settings) -> None:
+    """Run ``nara run`` in the foreground."""
+    configure_logging(settings.log_level, settings.token)
+    asyncio.run(Nara(settings).run())

@@ -1,0 +1,76 @@
+"""One update's handling: its transaction, the resident, and the calls it owes Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import current_locale
+from bot.render import send_message_params
+from bot.settings import Settings
+from flows.replies import Reply
+from storage import queries
+from storage.models import Resident
+
+
+@dataclass
+class Turn:
+    """What a handler may use, and what it decided. Everything commits together or not at all."""
+
+    session: AsyncSession
+    settings: Settings
+    update_id: int
+    received_at: datetime
+    now: datetime
+    resident: Resident | None = None
+    new_resident: bool = False
+    failure: BaseException | None = None
+    chats: set[int] = field(default_factory=set)
+
+    @property
+    def locale(self) -> str:
+        """The locale replies are written in during this update."""
+        return current_locale.get()
+
+    def say(self, chat_id: int, reply: Reply, *, locale: str | None = None) -> None:
+        """Queue ``reply`` for ``chat_id``, in the update's locale unless one is given."""
+        for params in send_message_params(reply, chat_id, locale or self.locale):
+            self.call(chat_id, "sendMessage", params)
+
+    def call(self, chat_id: int, method: str, params: dict[str, Any]) -> None:
+        """Queue any Bot API call; calls for one chat are delivered in the order queued."""
+        queries.add_outgoing(
+            self.session,
+            chat_id=chat_id,
+            method=method,
+            params=params,
+            now=self.now,
+            caused_at=self.received_at,
+        )
+        self.chats.add(chat_id)
+
+
+_current: ContextVar[Turn] = ContextVar("nara_turn")
+
+
+@contextmanager
+def handling(turn: Turn) -> Iterator[Turn]:
+    """Make ``turn`` the current one (and the default locale current) while an update runs."""
+    turn_token = _current.set(turn)
+    locale_token = current_locale.set(current_locale.get())
+    try:
+        yield turn
+    finally:
+        current_locale.reset(locale_token)
+        _current.reset(turn_token)
+
+
+def current_turn() -> Turn:
+    """Return the turn of the update being handled."""
+    return _current.get()

@@ -1,0 +1,133 @@
+"""First contact: greeting, help, choosing a language, and kind answers to what we cannot read."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from flows.language import LOCALES, OWN_NAMES
+from flows.replies import N_, Button, Reply, Text
+
+# Over this many characters we ask for the most important thing in a few sentences.
+LONGEST_QUESTION: Final = 2000
+LANGUAGE_BUTTON_PREFIX: Final = "lang:"
+
+# The command menu Telegram shows beside the text field, in the resident's language.
+COMMANDS: Final = (
+    ("start", N_("Start again and see what Nära is")),
+    ("help", N_("What I can do")),
+    ("language", N_("Choose your language")),
+)
+
+
+class Unreadable(StrEnum):
+    """Kinds of messages the bot cannot read."""
+
+    VOICE = "voice"
+    PICTURE = "picture"
+    FILE = "file"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
+
+
+EMERGENCY: Final = Text.of(N_("In an emergency, call 112."))
+
+
+def greeting(*, municipality: str, opens: str, closes: str) -> Reply:
+    """Say plainly what this is: an automated service, when a person answers, and 112."""
+    return Reply.of(
+        Text.of(
+            N_("Hello! I am Nära, an automated service of the social services in {municipality}."),
+            municipality=municipality,
+        ),
+        Text.of(N_("I am a computer program, not a person.")),
+        Text.of(
+            N_("Write your question in your own words. I tell you what help there is and how to get it.")
+        ),
+        Text.of(
+            N_("A person from social services reads messages on weekdays from {opens} to {closes}."),
+            opens=opens,
+            closes=closes,
+        ),
+        EMERGENCY,
+        Text.of(N_("Please do not send more personal details than needed. Telegram chats are not fully private.")),
+        Text.of(N_("To change the language, send /language.")),
+    )
+
+
+def help_text() -> Reply:
+    """List what the resident can do, most important first."""
+    return Reply.of(
+        EMERGENCY,
+        Text.of(N_("Write your question in your own words, in any language.")),
+        Text.of(N_("/language – choose your language")),
+        Text.of(N_("/start – see what Nära is")),
+        Text.of(N_("/help – see this message again")),
+    )
+
+
+def choose_language() -> Reply:
+    """Offer every language, each in its own name, two to a row."""
+    buttons = [Button(Text.raw(OWN_NAMES[code]), LANGUAGE_BUTTON_PREFIX + code) for code in LOCALES]
+    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    return Reply.of(Text.of(N_("Choose your language:")), buttons=rows)
+
+
+def chosen_language(data: str) -> str | None:
+    """Return the locale a language button stands for, or None for anything else."""
+    if not data.startswith(LANGUAGE_BUTTON_PREFIX):
+        return None
+    code = data.removeprefix(LANGUAGE_BUTTON_PREFIX)
+    return code if code in LOCALES else None
+
+
+def language_changed(locale: str) -> Reply:
+    """Confirm the new language, written in that language."""
+    return Reply.of(
+        Text.of(N_("Okay. From now on I write to you in {language}."), language=OWN_NAMES[locale])
+    )
+
+
+def cannot_read(kind: Unreadable) -> Reply:
+    """Answer a sticker, picture, voice message or location kindly, and say what works."""
+    first = {
+        Unreadable.VOICE: N_("I cannot listen to voice messages."),
+        Unreadable.PICTURE: N_("I cannot look at pictures."),
+        Unreadable.FILE: N_("I cannot open files. Please do not send documents here."),
+        Unreadable.LOCATION: N_("Thank you, but I do not need your location."),
+        Unreadable.CONTACT: N_("Thank you, but I do not need contact cards."),
+        Unreadable.OTHER: N_("I can only read text."),
+    }[kind]
+    return Reply.of(Text.of(first), Text.of(N_("Please write your question in words.")), EMERGENCY)
+
+
+def unknown_command() -> Reply:
+    """Answer a command we do not have."""
+    return Reply.of(Text.of(N_("I do not know that command. Send /help to see what I can do.")))
+
+
+def too_long() -> Reply:
+    """Ask for the most important thing when a message is very long."""
+    return Reply.of(
+        Text.of(N_("Your message is very long.")),
+        Text.of(N_("Please write the most important thing in a few short sentences.")),
+    )
+
+
+def unknown_button() -> Text:
+    """Say a button no longer works (old, or not one of ours)."""
+    return Text.of(N_("This button does not work any more. Send /start to begin again."))
+
+
+def something_went_wrong() -> Reply:
+    """Apologise for a failure on our side, and point to 112."""
+    return Reply.of(
+        Text.of(N_("Sorry, something went wrong on our side. Please try again in a moment.")),
+        EMERGENCY,
+    )
+
+
+def received() -> Reply:
+    """Acknowledge a question while searching the catalogue is not yet possible."""
+    return Reply.of(Text.of(N_("Thank you, I got your message.")), *help_text().paragraphs)

@@ -1,0 +1,143 @@
+"""The tables. Store the minimum: no names or message text of residents beyond what a flow needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back time-zone aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STAFF_ROLES = ("caseworker", "supervisor", "admin")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with stable constraint names, so migrations stay reviewable."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Resident(Base):
+    """Someone who wrote to the bot. Only what the conversation needs: ids, language, step."""
+
+    __tablename__ = "residents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    locale: Mapped[str] = mapped_column(String(8))
+    locale_chosen: Mapped[bool] = mapped_column(default=False)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    # Where the conversation is, so a restart resumes it: a flow's step name and its values.
+    step: Mapped[str] = mapped_column(String(64), default="")
+    step_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The deep-link source of the first /start (a poster, a library), never more.
+    source: Mapped[str | None] = mapped_column(String(64))
+    blocked_at: Mapped[datetime | None]
+
+
+class StaffMember(Base):
+    """A person at social services who may claim and answer cases."""
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint("role IN ('caseworker', 'supervisor', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    added_at: Mapped[datetime]
+    # Kept after removal so the audit log still says who did what.
+    removed_at: Mapped[datetime | None]
+
+
+class InboxUpdate(Base):
+    """A Telegram update, stored before Telegram hears that we have it."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "handled_at", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_key: Mapped[int] = mapped_column(BigInteger)
+    # Cleared once handled: the update id alone is enough to refuse a repeat.
+    payload: Mapped[dict[str, Any] | None]
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+
+
+class OutboxMessage(Base):
+    """A Bot API call we owe someone, written in the same transaction as the decision."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "failed_at", "chat_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+    # When the update that caused this arrived; reply latency is measured from there.
+    caused_at: Mapped[datetime | None]
+    not_before: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    failed_at: Mapped[datetime | None]
+
+
+class StartSource(Base):
+    """How many people started the bot from one deep link (a poster, a leaflet) on one day."""
+
+    __tablename__ = "start_sources"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    starts: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,270 @@
+"""The statements Nära runs, one small function each, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Insert, Table, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate, OutboxMessage, Resident, StaffMember, StartSource
+
+
+def _insert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
+    # Both dialects spell "insert unless it exists" the same way, from different modules.
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+# --- inbox -------------------------------------------------------------------------------
+
+
+async def store_updates(
+    session: AsyncSession, updates: Sequence[tuple[int, int, dict[str, Any]]], now: datetime
+) -> set[int]:
+    """Store ``(update_id, chat_key, payload)`` rows; return the ids that were new.
+
+    An update Telegram sends twice (a retried webhook, a repeated ``getUpdates``)
+    is stored once: the primary key decides, not a Python check.
+    """
+    if not updates:
+        return set()
+    statement: Insert = (
+        _insert(session, InboxUpdate.__table__)  # type: ignore[arg-type]
+        .values(
+            [
+                {"update_id": uid, "chat_key": key, "payload": payload, "received_at": now}
+                for uid, key, payload in updates
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(InboxUpdate.update_id)
+    )
+    result = await session.execute(statement)
+    return set(result.scalars())
+
+
+async def pending_updates(session: AsyncSession) -> Sequence[InboxUpdate]:
+    """Return stored updates not yet handled, oldest first."""
+    result = await session.scalars(
+        select(InboxUpdate).where(InboxUpdate.handled_at.is_(None)).order_by(InboxUpdate.update_id)
+    )
+    return result.all()
+
+
+async def mark_handled(
+    session: AsyncSession, update_id: int, now: datetime, outcome: str = "ok"
+) -> bool:
+    """Mark an update handled; return False when it already was (then do nothing else).
+
+    The row lock this takes is held until commit, so two workers can never both handle it.
+    """
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
+        .values(handled_at=now, outcome=outcome, payload=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_pending_updates(session: AsyncSession) -> int:
+    """Return how many stored updates wait to be handled."""
+    result = await session.scalar(
+        select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None))
+    )
+    return int(result or 0)
+
+
+async def forget_handled_updates(session: AsyncSession, before: datetime) -> int:
+    """Delete handled updates older than ``before`` (Telegram repeats none after a day)."""
+    result = await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.handled_at.is_not(None), InboxUpdate.handled_at < before)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- outbox ------------------------------------------------------------------------------
+
+
+def add_outgoing(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    method: str,
+    params: dict[str, Any],
+    now: datetime,
+    caused_at: datetime | None = None,
+) -> OutboxMessage:
+    """Queue one Bot API call in the current transaction."""
+    message = OutboxMessage(
+        chat_id=chat_id, method=method, params=params, created_at=now, caused_at=caused_at
+    )
+    session.add(message)
+    return message
+
+
+async def next_outgoing(session: AsyncSession, chat_id: int) -> OutboxMessage | None:
+    """Return the oldest undelivered call for a chat (whether due yet or not)."""
+    result = await session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.failed_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+    return result.first()
+
+
+async def chats_with_outgoing(session: AsyncSession) -> Sequence[int]:
+    """Return every chat that is owed at least one call."""
+    result = await session.scalars(
+        select(OutboxMessage.chat_id).where(OutboxMessage.failed_at.is_(None)).distinct()
+    )
+    return result.all()
+
+
+async def delivered(session: AsyncSession, message_id: int) -> None:
+    """Forget a call Telegram accepted."""
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+
+
+async def postpone(
+    session: AsyncSession, message_id: int, not_before: datetime, error: str
+) -> None:
+    """Try a call again later, after a rate limit or a network or server error."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            not_before=not_before, attempts=OutboxMessage.attempts + 1, last_error=error[:200]
+        )
+    )
+
+
+async def give_up(session: AsyncSession, message_id: int, now: datetime, error: str) -> None:
+    """Keep a call Telegram refused for good, for an operator to look at."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(failed_at=now, attempts=OutboxMessage.attempts + 1, last_error=error[:200])
+    )
+
+
+async def count_outgoing(session: AsyncSession) -> int:
+    """Return how many calls wait to be delivered."""
+    result = await session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.failed_at.is_(None))
+    )
+    return int(result or 0)
+
+
+# --- residents ---------------------------------------------------------------------------
+
+
+async def find_resident(session: AsyncSession, telegram_user_id: int) -> Resident | None:
+    """Return the resident with this Telegram id, if they wrote before."""
+    result = await session.scalars(
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    )
+    return result.first()
+
+
+async def meet_resident(
+    session: AsyncSession, *, telegram_user_id: int, chat_id: int, locale: str, now: datetime
+) -> tuple[Resident, bool]:
+    """Return the resident (created on first contact) and whether they are new."""
+    resident = await find_resident(session, telegram_user_id)
+    if resident is not None:
+        resident.last_seen = now
+        resident.chat_id = chat_id
+        return resident, False
+    resident = Resident(
+        telegram_user_id=telegram_user_id,
+        chat_id=chat_id,
+        locale=locale,
+        locale_chosen=False,
+        first_seen=now,
+        last_seen=now,
+        step="",
+        step_data={},
+    )
+    session.add(resident)
+    await session.flush()
+    return resident, True
+
+
+# --- deep-link sources -------------------------------------------------------------------
+
+
+async def count_start(session: AsyncSession, source: str, day: date) -> None:
+    """Count one /start from a deep link, anonymously: a source, a day and a number."""
+    statement = _insert(session, StartSource.__table__).values(  # type: ignore[arg-type]
+        source=source, day=day, starts=1
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["source", "day"], set_={"starts": StartSource.starts + 1}
+    )
+    await session.execute(statement)
+
+
+async def start_counts(session: AsyncSession) -> Sequence[tuple[str, date, int]]:
+    """Return ``(source, day, starts)`` rows, newest day first."""
+    result = await session.execute(
+        select(StartSource.source, StartSource.day, StartSource.starts).order_by(
+            StartSource.day.desc(), StartSource.source
+        )
+    )
+    return [(row.source, row.day, row.starts) for row in result]
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+async def active_staff_member(session: AsyncSession, telegram_user_id: int) -> StaffMember | None:
+    """Return the staff member with this Telegram id, unless they were removed."""
+    result = await session.scalars(
+        select(StaffMember).where(
+            StaffMember.telegram_user_id == telegram_user_id, StaffMember.removed_at.is_(None)
+        )
+    )
+    return result.first()
+
+
+async def add_staff_member(
+    session: AsyncSession, *, telegram_user_id: int, name: str, role: str, now: datetime
+) -> StaffMember:
+    """Register a staff member, or bring back and update one who was removed."""
+    result = await session.scalars(
+        select(StaffMember).where(StaffMember.telegram_user_id == telegram_user_id)
+    )
+    member = result.first()
+    if member is None:
+        member = StaffMember(
+            telegram_user_id=telegram_user_id, name=name, role=role, added_at=now
+        )
+        session.add(member)
+    else:
+        member.name, member.role, member.removed_at = name, role, None
+    await session.flush()
+    return member
+
+
+async def list_staff(session: AsyncSession, *, include_removed: bool = False) -> Sequence[StaffMember]:
+    """Return staff members by name."""
+    statement = select(StaffMember).order_by(StaffMember.name, StaffMember.id)
+    if not include_removed:
+        statement = statement.where(StaffMember.removed_at.is_(None))
+    return (await session.scalars(statement)).all()
+
+
+async def remove_staff_member(session: AsyncSession, telegram_user_id: int, now: datetime) -> bool:
+    """Take away a staff member's access; return False when there was none to take."""
+    result = await session.execute(
+        update(StaffMember)
+        .where(StaffMember.telegram_user_id == telegram_user_id, StaffMember.removed_at.is_(None))
+        .values(removed_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

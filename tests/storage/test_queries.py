@@ -1,0 +1,168 @@
+"""Storage behaviour on real SQLite and real PostgreSQL, schema built by the migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from storage import queries
+from storage.db import Database
+from storage.models import Base
+
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+async def test_migrations_build_exactly_the_models(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert set(Base.metadata.tables) <= tables
+    assert await db.revision() is not None
+
+
+async def test_migrations_leave_nothing_for_autogenerate(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    def differences(connection: object) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})  # type: ignore[arg-type]
+        return list(compare_metadata(context, Base.metadata))
+
+    async with db.engine.connect() as connection:
+        diff = await connection.run_sync(differences)
+    assert diff == []
+
+
+async def test_upgrade_twice_is_harmless(db: Database) -> None:
+    before = await db.revision()
+    await db.upgrade()
+    assert await db.revision() == before
+
+
+async def test_an_update_is_stored_once(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        first = await queries.store_updates(session, [(10, 5, {"update_id": 10}), (11, 5, {"u": 11})], NOW)
+    async with db.session() as session, session.begin():
+        again = await queries.store_updates(session, [(11, 5, {"u": 11}), (12, 6, {"u": 12})], NOW)
+    assert first == {10, 11}
+    assert again == {12}
+    async with db.session() as session:
+        pending = await queries.pending_updates(session)
+    assert [row.update_id for row in pending] == [10, 11, 12]
+    assert pending[0].received_at == NOW
+
+
+async def test_an_update_is_handled_once_and_its_text_forgotten(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        await queries.store_updates(session, [(20, 7, {"message": {"text": "hej"}})], NOW)
+    async with db.session() as session, session.begin():
+        assert await queries.mark_handled(session, 20, NOW)
+    async with db.session() as session, session.begin():
+        assert not await queries.mark_handled(session, 20, NOW)
+        assert await queries.count_pending_updates(session) == 0
+        rows = await queries.pending_updates(session)
+    assert rows == []
+    async with db.session() as session:
+        stored = await session.get(queries.InboxUpdate, 20)
+    assert stored is not None and stored.payload is None and stored.outcome == "ok"
+
+
+async def test_two_workers_racing_for_one_update_only_one_wins(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        await queries.store_updates(session, [(30, 1, {"u": 30})], NOW)
+
+    async def try_to_handle() -> bool:
+        async with db.session() as session, session.begin():
+            won = await queries.mark_handled(session, 30, NOW)
+            await asyncio.sleep(0.05)
+            return won
+
+    results = await asyncio.gather(try_to_handle(), try_to_handle())
+    assert sorted(results) == [False, True]
+
+
+async def test_outbox_keeps_order_postpones_and_gives_up(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        for text in ("one", "two"):
+            queries.add_outgoing(session, chat_id=99, method="sendMessage", params={"text": text}, now=NOW)
+        queries.add_outgoing(session, chat_id=98, method="sendMessage", params={"text": "x"}, now=NOW)
+    async with db.session() as session, session.begin():
+        first = await queries.next_outgoing(session, 99)
+        assert first is not None and first.params == {"text": "one"}
+        await queries.postpone(session, first.id, NOW + timedelta(seconds=3), "RetryAfter 3")
+    async with db.session() as session, session.begin():
+        same = await queries.next_outgoing(session, 99)
+        assert same is not None and same.id == first.id
+        assert same.attempts == 1 and same.not_before == NOW + timedelta(seconds=3)
+        assert sorted(await queries.chats_with_outgoing(session)) == [98, 99]
+        await queries.delivered(session, same.id)
+    async with db.session() as session, session.begin():
+        second = await queries.next_outgoing(session, 99)
+        assert second is not None and second.params == {"text": "two"}
+        await queries.give_up(session, second.id, NOW, "BadRequest")
+    async with db.session() as session:
+        assert await queries.next_outgoing(session, 99) is None
+        assert await queries.count_outgoing(session) == 1
+
+
+async def test_resident_is_met_once_and_remembered(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        resident, new = await queries.meet_resident(
+            session, telegram_user_id=2**40, chat_id=2**40, locale="ar", now=NOW
+        )
+        assert new
+        resident.step, resident.step_data = "choose-language", {"page": 2}
+    later = NOW + timedelta(hours=1)
+    async with db.session() as session, session.begin():
+        again, new = await queries.meet_resident(
+            session, telegram_user_id=2**40, chat_id=2**40, locale="sv", now=later
+        )
+    assert not new
+    assert (again.locale, again.step, again.step_data) == ("ar", "choose-language", {"page": 2})
+    assert again.first_seen == NOW and again.last_seen == later
+
+
+async def test_one_resident_per_telegram_user(db: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with db.session() as session, session.begin():
+            for _ in range(2):
+                session.add(
+                    queries.Resident(telegram_user_id=5, chat_id=5, locale="sv", first_seen=NOW,
+                                     last_seen=NOW, step="", step_data={})
+                )
+                await session.flush()
+
+
+async def test_start_sources_are_counted_per_day(db: Database) -> None:
+    day = date(2026, 11, 23)
+    async with db.session() as session, session.begin():
+        for source in ("library", "library", "poster"):
+            await queries.count_start(session, source, day)
+        await queries.count_start(session, "library", day + timedelta(days=1))
+    async with db.session() as session:
+        counts = await queries.start_counts(session)
+    assert counts == [("library", day + timedelta(days=1), 1), ("library", day, 2), ("poster", day, 1)]
+
+
+async def test_staff_are_added_listed_and_removed(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        await queries.add_staff_member(session, telegram_user_id=7, name="Sara", role="caseworker", now=NOW)
+        await queries.add_staff_member(session, telegram_user_id=8, name="Ali", role="admin", now=NOW)
+    async with db.session() as session, session.begin():
+        assert await queries.remove_staff_member(session, 7, NOW)
+        assert not await queries.remove_staff_member(session, 7, NOW)
+        assert await queries.active_staff_member(session, 7) is None
+        assert [m.name for m in await queries.list_staff(session)] == ["Ali"]
+        assert [m.name for m in await queries.list_staff(session, include_removed=True)] == ["Ali", "Sara"]
+    async with db.session() as session, session.begin():
+        back = await queries.add_staff_member(session, telegram_user_id=7, name="Sara L", role="supervisor", now=NOW)
+    assert back.removed_at is None and back.role == "supervisor"
+
+
+async def test_database_refuses_an_unknown_staff_role(db: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with db.session() as session, session.begin():
+            await queries.add_staff_member(session, telegram_user_id=9, name="X", role="janitor", now=NOW)
