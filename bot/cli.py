@@ -26,7 +26,30 @@ def settings_or_exit(**overrides: object) -> Settings:
         exit_on_config_error(error)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """A group whose help lists every command, sub-commands included, one line each."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Write one line per runnable command, e.g. ``staff add``."""
+        rows: list[tuple[str, str]] = []
+
+        def collect(group: click.Group, prefix: str) -> None:
+            for name in group.list_commands(ctx):
+                command = group.get_command(ctx, name)
+                if command is None or command.hidden:
+                    continue
+                if isinstance(command, click.Group):
+                    collect(command, f"{prefix}{name} ")
+                else:
+                    rows.append((prefix + name, command.get_short_help_str(limit=70)))
+
+        collect(self, "")
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nara")
 def main() -> None:
     """Nära: the municipality's social services, near you on Telegram."""
@@ -37,7 +60,7 @@ def main() -> None:
 
 @main.command()
 def run() -> None:
-    """Run the bot against the configured Bot API (polling or webhook)."""
+    """Run the bot against the configured Bot API."""
     from bot.runtime import run_bot
 
     settings = settings_or_exit()
@@ -151,7 +174,7 @@ def staff_list(include_removed: bool) -> None:
 @staff.command("remove")
 @click.option("--telegram-id", type=int, required=True, help="Their numeric Telegram user id.")
 def staff_remove(telegram_id: int) -> None:
-    """Take away a staff member's access (their past actions stay in the audit log)."""
+    """Take away a staff member's access (their actions stay in the audit log)."""
     from storage import queries
 
     async def remove(session: AsyncSession) -> bool:

@@ -92,6 +92,14 @@ class Pipeline:
         self._lanes: dict[int, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
         self._idle.set()
+        # Closed until the application is ready: updates are stored and queued, not handled.
+        self._open = False
+
+    def open(self) -> None:
+        """Start handling queued updates (call once the PTB application is initialized)."""
+        self._open = True
+        for key in list(self._queues):
+            self._start_lane(key)
 
     async def accept(self, payloads: Sequence[dict[str, Any]]) -> int:
         """Commit updates to the inbox, then queue the new ones; return how many were new.
@@ -118,10 +126,17 @@ class Pipeline:
         return len(pending)
 
     def _queue(self, arrival: Arrival) -> None:
-        heapq.heappush(self._queues.setdefault(arrival.chat_key, []), arrival)
-        if arrival.chat_key not in self._lanes:
+        queue = self._queues.setdefault(arrival.chat_key, [])
+        if any(waiting.update_id == arrival.update_id for waiting in queue):
+            return
+        heapq.heappush(queue, arrival)
+        if self._open:
+            self._start_lane(arrival.chat_key)
+
+    def _start_lane(self, key: int) -> None:
+        if key not in self._lanes:
             self._idle.clear()
-            self._lanes[arrival.chat_key] = asyncio.create_task(self._lane(arrival.chat_key))
+            self._lanes[key] = asyncio.create_task(self._lane(key))
 
     async def _lane(self, key: int) -> None:
         queue = self._queues[key]

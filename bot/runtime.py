@@ -87,9 +87,11 @@ class Nara:
         """Migrate, connect to the Bot API, resume stored work, and start receiving updates."""
         await self.db.upgrade()
         warm_up()
+        # The HTTP server first: in the sandbox it also serves the Bot API we connect to.
+        await self._start_http()
         await self._initialize_application()
         await self.pipeline.recover()
-        await self._start_http()
+        self.pipeline.open()
         self._tasks.append(asyncio.create_task(self.courier.sweep_forever()))
         self._tasks.append(asyncio.create_task(self._publish_command_menus()))
         bot = self.application.bot

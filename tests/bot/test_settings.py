@@ -1,0 +1,98 @@
+"""Configuration: defaults, and one clear line naming the variable when something is wrong."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("NARA_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_match_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NARA_DATA_DIR", "/srv/nara")
+    settings = load_settings()
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.database == "sqlite+aiosqlite:////srv/nara/nara.db"
+    assert (settings.http_host, settings.http_port) == ("127.0.0.1", 8080)
+    assert settings.timezone == "Europe/Stockholm"
+    assert settings.webhook_url is None and settings.staff_chat_id is None
+
+
+def test_a_generated_webhook_secret_is_stable_and_telegram_shaped() -> None:
+    import re
+
+    settings = load_settings()
+    assert settings.secret == settings.secret
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", settings.secret)
+
+
+def test_a_missing_token_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="^NARA_TELEGRAM_TOKEN: "):
+        load_settings().token  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NARA_HTTP_PORT", "eighty"),
+        ("NARA_HTTP_PORT", "70000"),
+        ("NARA_TIMEZONE", "Mars/Olympus"),
+        ("NARA_TELEGRAM_TOKEN", "not a token"),
+        ("NARA_TELEGRAM_API_URL", "ftp://example.org"),
+        ("NARA_DATABASE_URL", "sqlite:///sync-driver.db"),
+        ("NARA_WEBHOOK_URL", "http://example.org/hook"),
+        ("NARA_WEBHOOK_SECRET", "has spaces in it"),
+        ("NARA_STAFF_CHAT_ID", "staff"),
+        ("NARA_CATALOGUE", "/no/such/catalogue.yaml"),
+        ("NARA_OFFICE_HOURS", "all day"),
+    ],
+)
+def test_each_invalid_value_names_its_variable_and_not_its_value(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert message.startswith(f"{name}: ")
+    assert "\n" not in message
+    if name in ("NARA_TELEGRAM_TOKEN", "NARA_WEBHOOK_SECRET"):
+        assert value not in message
+
+
+def test_nara_run_stops_with_one_line_and_exit_code_2(tmp_path: object) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NARA_")}
+    env["NARA_HTTP_PORT"] = "not-a-port"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "nara: NARA_HTTP_PORT: Input should be a valid integer, unable to parse string as an integer"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_nara_run_without_a_token_says_so(tmp_path: object) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NARA_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("nara: NARA_TELEGRAM_TOKEN: is required")
