@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -42,7 +43,7 @@ class RateLimits:
     per_bot_per_second: float = 30.0
     per_chat_per_second: float = 1.0
     per_chat_burst: int = 3
-    per_group_per_minute: float = 20.0
+    per_group_per_minute: int = 20
 
     def to_json(self) -> dict[str, Any]:
         """Return the settings as a JSON object."""
@@ -64,8 +65,27 @@ class _Bucket:
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
 
+@dataclass
+class _Window:
+    """At most ``limit`` sends in any ``period`` seconds (Telegram's "20 per minute")."""
+
+    limit: int
+    period: float
+    times: deque[float] = field(default_factory=deque)
+
+    def wait_time(self, now: float) -> float:
+        while self.times and self.times[0] <= now - self.period:
+            self.times.popleft()
+        if len(self.times) < self.limit:
+            return 0.0
+        return self.times[0] + self.period - now
+
+
 class RateLimiter:
-    """Token buckets per bot, per chat and per group, as Telegram's flood control behaves.
+    """Flood control per bot, per chat and per group, as Telegram's behaves.
+
+    A bot and a chat get token buckets (a short burst, then a steady rate); a group gets a
+    sliding window, since Telegram states its limit as messages per minute.
 
     Args:
         limits: The limits; change them at any time through :attr:`limits`.
@@ -78,10 +98,12 @@ class RateLimiter:
         self.limits = limits or RateLimits()
         self.clock = clock or time.monotonic
         self._buckets: dict[tuple[Any, ...], _Bucket] = {}
+        self._windows: dict[tuple[Any, ...], _Window] = {}
 
     def reset(self) -> None:
         """Forget all spent quota."""
         self._buckets.clear()
+        self._windows.clear()
 
     def _bucket(self, key: tuple[Any, ...], capacity: float, rate: float, now: float) -> _Bucket:
         bucket = self._buckets.get(key)
@@ -113,20 +135,21 @@ class RateLimiter:
                 now,
             ),
         ]
+        window = None
         if is_group:
-            buckets.append(
-                self._bucket(
-                    ("group", bot_id, chat_id),
-                    limits.per_group_per_minute,
-                    limits.per_group_per_minute / 60.0,
-                    now,
-                )
-            )
+            key = ("group", bot_id, chat_id)
+            window = self._windows.get(key)
+            if window is None or window.limit != int(limits.per_group_per_minute):
+                window = self._windows[key] = _Window(int(limits.per_group_per_minute), 60.0)
         wait = max(bucket.wait_time() for bucket in buckets)
+        if window is not None:
+            wait = max(wait, window.wait_time(now))
         if wait > 0:
-            raise too_many_requests(max(1, math.ceil(wait)))
+            raise too_many_requests(max(1, math.ceil(wait - 1e-9)))
         for bucket in buckets:
             bucket.tokens -= 1
+        if window is not None:
+            window.times.append(now)
 
 
 _FAULT_TEXTS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
