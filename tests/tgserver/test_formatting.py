@@ -165,7 +165,7 @@ def test_finish_text_trims_and_detects_entities() -> None:
 
 
 def test_detected_links_do_not_enter_code() -> None:
-    text, entities = finish_text("kod nara.se", [{"type": "code", "offset": 4, "length": 7}])
+    _, entities = finish_text("kod nara.se", [{"type": "code", "offset": 4, "length": 7}])
     assert entities == [{"type": "code", "offset": 4, "length": 7}]
 
 
