@@ -7,7 +7,7 @@ import unicodedata
 from functools import cache
 from typing import Final
 
-import snowballstemmer
+import snowballstemmer  # type: ignore[import-untyped]
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 LOCALES: Final = ("sv", "en", "ar", "fa_AF", "so", "ti", "uk", "fi")
