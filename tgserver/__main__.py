@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from tgserver.botapi import create_app
+from tgserver.botapi import RedactingAccessLogger, create_app
 from tgserver.limits import RateLimits
 
 
@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> None:
         webhook_retry_cap=args.webhook_retry_cap,
         callback_query_ttl=args.callback_query_ttl,
     )
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    web.run_app(app, host=args.host, port=args.port, print=None,
+                access_log_class=RedactingAccessLogger)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from tgserver.delivery import WebhookDelivery
 from tgserver.errors import (
@@ -1202,6 +1203,18 @@ def make_file_handler(state: BotApiState) -> Callable[[web.Request], Awaitable[w
         return _error_response(not_found())
 
     return handle
+
+
+_TOKEN_IN_PATH = re.compile(r"^(/(?:file/)?bot)[^/]+")
+
+
+class RedactingAccessLogger(AbstractAccessLogger):
+    """Access log lines with bot tokens cut out of the paths (they are credentials)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """Log one request."""
+        path = _TOKEN_IN_PATH.sub(r"\1<token>", request.path)
+        self.logger.info("%s %s %s %.3fs", request.method, path, response.status, time)
 
 
 def setup_routes(

@@ -565,13 +565,11 @@ class World:
     def find_chat(self, bot: Bot, chat_ref: int | str) -> Chat | None:
         """Return the chat a bot means by a ``chat_id`` (number or ``@username``), if it exists."""
         if isinstance(chat_ref, str) and chat_ref.startswith("@"):
+            # Only public groups are reachable by username; bots can't address people so.
             name = chat_ref[1:].lower()
             for group in self.groups.values():
                 if group.username and group.username.lower() == name:
                     return group
-            for (bot_id, _), chat in self.private_chats.items():
-                if bot_id == bot.id and chat.user and (chat.user.username or "").lower() == name:
-                    return chat
             return None
         try:
             chat_id = int(chat_ref)
