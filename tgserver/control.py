@@ -505,6 +505,7 @@ def setup_control_routes(app: web.Application, world: World, state: Any = None) 
     api = ControlApi(world, (lambda: bool(state.closing)) if state is not None else lambda: False)
     routes: list[tuple[str, str, Handler]] = [
         ("GET", "", api.index),
+        ("GET", "/", api.index),
         ("GET", "/bots", api.list_bots),
         ("POST", "/bots", api.add_bot),
         ("GET", "/bots/{bot}", api.get_bot),

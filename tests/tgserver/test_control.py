@@ -307,3 +307,25 @@ async def test_control_api_errors_and_summary(server: Server, tg: SandboxClient)
     assert summary["bots"][0]["username"] == "nara_test_bot"
     assert {u["first_name"] for u in summary["users"]} == {"Alice", "Utomstående"}
     assert [c["title"] for c in summary["chats"]] == ["Grupp"]
+
+
+async def test_client_helpers(server: Server, tg: SandboxClient, bot: telegram.Bot) -> None:
+    alice = await tg.add_user("Alice", language_code="fa")
+    again = await tg.user(alice.id)
+    assert (again.id, again.first_name, again.language_code) == (alice.id, "Alice", "fa")
+    group = await tg.add_group("Team", [alice], bot_is_admin=True)
+    assert server.world.groups[group.id].members[server.bot.id] == "administrator"
+    bob = await tg.add_user("Bob")
+    await group.add(bob)
+    await bob.say("hej", chat=group)  # an administrator bot sees plain chatter
+    assert (await bot.get_updates())[-1].message.text == "hej"
+    posted = await bot.send_message(group.id, "Välj", reply_markup=LANGUAGES)
+    seen = await bob.next_message(chat=group)
+    assert seen.id == posted.message_id
+    press = await bob.press("Svenska", message=seen, chat=group)
+    assert press.data == "lang:sv"
+    assert (await bob.refresh(seen)).callback_queries[0]["answered"] is False
+    await tg.throttle_next("getMe", retry_after=2)
+    await tg.delay("getMe", 0.01, count=1)
+    rules = (await tg.request("GET", "/faults"))["rules"]
+    assert [(r["method"], r["status"]) for r in rules] == [("getme", 429), ("getme", None)]
