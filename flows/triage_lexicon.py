@@ -594,14 +594,17 @@ class _Matcher:
             # Skips go left to right, so a break here blocks every longer skip too.
             if not crosses_breaks and here > first and self.words[here].after_break:
                 return None
-            for run in slot.alternatives:
-                for end, positions, hows in self._run_ends(run, here):
-                    if not crosses_breaks and any(self.words[p].after_break
-                                                  for p in range(here + 1, end)):
-                        continue
-                    rest = self._from(slots, index + 1, end, first, crosses_breaks)
-                    if rest is not None:
-                        return positions + rest[0], hows + rest[1]
+            options = [option for run in slot.alternatives
+                       for option in self._run_ends(run, here)]
+            # Exact matches first, so the explanation names the closest lexicon word.
+            options.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
+            for end, positions, hows in options:
+                if not crosses_breaks and any(self.words[p].after_break
+                                              for p in range(here + 1, end)):
+                    continue
+                rest = self._from(slots, index + 1, end, first, crosses_breaks)
+                if rest is not None:
+                    return positions + rest[0], hows + rest[1]
         return None
 
 
