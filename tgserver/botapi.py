@@ -205,10 +205,10 @@ class Call:
         """Return a chat the bot may write to, or fail with Telegram's 400/403."""
         chat = self.world.find_chat(self.bot, ref)
         if chat is None:
-            known_user = isinstance(ref, int) and ref in self.world.users
-            if known_user and not self.world.users[ref].is_bot:
+            person = self.world.users.get(ref) if isinstance(ref, int) else None
+            if person is not None and not person.is_bot:
                 raise forbidden("bot can't initiate conversation with a user")
-            if known_user:
+            if person is not None:
                 raise forbidden("bot can't send messages to bots")
             raise bad_request("chat not found")
         if chat.type == "private":
@@ -571,7 +571,7 @@ def _edit_target(call: Call) -> Message:
 
 
 def _same_keyboard(message: Message, markup: dict[str, Any] | None) -> bool:
-    return message.inline_keyboard == (markup or {}).get("inline_keyboard", [])
+    return bool(message.inline_keyboard == (markup or {}).get("inline_keyboard", []))
 
 
 def _edited_markup(markup: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ when the bot stays silent the error shows the chat's last messages.
 
 from __future__ import annotations
 
+import json as _json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -211,7 +212,11 @@ class SandboxClient:
                  for k, v in (params or {}).items() if v is not None}
         url = f"{self.base_url}/sandbox/api{path}"
         async with self._session.request(method, url, json=json, params=query) as response:
-            data = await response.json(content_type=None)
+            body = await response.text()
+            try:
+                data = _json.loads(body)
+            except ValueError:
+                data = {"error": body.strip() or response.reason}
             if response.status >= 400:
                 message = data.get("error", "") if isinstance(data, dict) else str(data)
                 raise SandboxError(response.status, message)

@@ -369,6 +369,7 @@ class World:
         self._query_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._changed: asyncio.Event | None = None
+        self._changed_loop: asyncio.AbstractEventLoop | None = None
 
     # -- time and waiting ----------------------------------------------------------------------
 
@@ -384,8 +385,11 @@ class World:
 
     def change_signal(self) -> asyncio.Event:
         """Return an event set at the next change (take it before checking, then wait)."""
-        if self._changed is None:
+        loop = asyncio.get_running_loop()
+        # An event belongs to one loop; a world may outlive a test's loop.
+        if self._changed is None or self._changed_loop is not loop:
             self._changed = asyncio.Event()
+            self._changed_loop = loop
         return self._changed
 
     async def wait_for(
@@ -692,13 +696,12 @@ class World:
         chat = message.chat
         if chat.type == "private":
             if chat.bot_id is not None and message.sender.id != chat.bot_id:
-                bot = self.bots[chat.bot_id]
-                self.enqueue(bot, kind, message.to_api(), chat.id)
+                self.enqueue(self.bots[chat.bot_id], kind, message.to_api(), chat.id)
             return
         for member_id in list(chat.members):
-            bot = self.bots.get(member_id)
-            if bot is not None and self._bot_sees(bot, chat, message):
-                self.enqueue(bot, kind, message.to_api(), chat.id)
+            member_bot = self.bots.get(member_id)
+            if member_bot is not None and self._bot_sees(member_bot, chat, message):
+                self.enqueue(member_bot, kind, message.to_api(), chat.id)
 
     def _bot_sees(self, bot: Bot, chat: Chat, message: Message) -> bool:
         """Apply Telegram's privacy mode to a group message."""
