@@ -329,3 +329,40 @@ async def test_client_helpers(server: Server, tg: SandboxClient, bot: telegram.B
     await tg.delay("getMe", 0.01, count=1)
     rules = (await tg.request("GET", "/faults"))["rules"]
     assert [(r["method"], r["status"]) for r in rules] == [("getme", 429), ("getme", None)]
+
+
+async def test_a_webhook_bot(server: Server, tg: SandboxClient) -> None:
+    """The project's way: PTB without an Updater, fed by an aiohttp webhook endpoint."""
+    import secrets
+
+    from aiohttp import web
+
+    secret = "webhook-secret_1"
+    app = (ApplicationBuilder().token(TOKEN).base_url(f"{server.url}/bot").updater(None)
+           .build())
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+
+    async def receive(request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not secrets.compare_digest(given, secret):
+            return web.Response(status=403)
+        await app.update_queue.put(Update.de_json(await request.json(), app.bot))
+        return web.Response()
+
+    endpoint = web.Application()
+    endpoint.router.add_post("/telegram", receive)
+    runner = web.AppRunner(endpoint)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    try:
+        async with app:
+            await app.start()
+            await app.bot.set_webhook(f"http://{host}:{port}/telegram", secret_token=secret)
+            alice = await tg.add_user("Alice")
+            await alice.say("hej via webhook")
+            assert (await alice.next_message()).text == "eko: hej via webhook"
+            await app.stop()
+    finally:
+        await runner.cleanup()

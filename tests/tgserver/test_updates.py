@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,7 +93,7 @@ async def test_second_poller_terminates_the_first(server: Server, bot: telegram.
 
 
 async def test_get_updates_conflicts_with_a_webhook(server: Server, bot: telegram.Bot) -> None:
-    assert await bot.set_webhook("http://127.0.0.1:9/hook")
+    assert await bot.set_webhook(f"http://127.0.0.1:{closed_port()}/hook")
     with pytest.raises(Conflict) as raised:
         await bot.get_updates()
     assert raised.value.message == (
@@ -208,9 +209,16 @@ async def test_webhook_retries_until_2xx(server: Server, bot: telegram.Bot,
     assert info.last_error_date is not None
 
 
+def closed_port() -> int:
+    """A local port nothing listens on (just released by the OS)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 async def test_webhook_keeps_updates_pending_while_unreachable(server: Server,
                                                                bot: telegram.Bot) -> None:
-    assert await bot.set_webhook("http://127.0.0.1:9/nobody-listens")
+    assert await bot.set_webhook(f"http://127.0.0.1:{closed_port()}/nobody-listens")
     server.started_user()
     await until(lambda: server.bot.webhook.last_error_message is not None, "a failed attempt")
     info = await bot.get_webhook_info()
