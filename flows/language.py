@@ -234,14 +234,16 @@ STOP_WORDS: Final = {
         "و در به از که را با این آن برای است هست هستم هستیم هستند بود می نمی من تو او ما "
         "شما آنها یک هم یا اما ولی اگر چه چی چطور کجا کی چرا چند خود ای آیا هر همه دیگه "
         "دیگر باید شاید میخواهم میخواهیم میخوام میخایم کمک کمکم لطفا سلام تشکر یعنی "
-        "دارم داریم دارد کنم کنیم"
+        "دارم داریم دارد کنم کنیم میکنه میکنم میکنی میکنید میکنند میشه میشود کنه کرده شده "
+        "بدهم بدم"
     ),
     "so": _folded_set(
         "waa iyo ka ku u la ayaa ayay ayuu ayaan baan baa oo in inaan aan ma mana miyaa "
         "haddii hadii laakiin ama aniga adiga isaga iyada annaga idinka iyaga waxaan waxay "
         "wuxuu waxa wax si sidee sideen xagee halkee maxay maxaa yaa goorma mid kasta dhan "
         "hadda walba ee kale kuu ii ila iga igu noo nala naga caawimaad caawin caawi "
-        "caawiya caawiso i wuu way waan rabaa u baahanahay baahan fadlan mahadsanid"
+        "caawiya caawiso i wuu way waan rabaa u baahanahay baahan fadlan mahadsanid soo ah "
+        "ahaa aad lagu loo laga kula kaga ugu"
     ),
     "ti": _folded_set(
         "ኣብ ካብ ናብ ምስ እዩ እዮም ኢዩ ኢና እየ እያ ኣሎ ኣለኒ ኣለዉ ድዩ ድየ ድዮም እንታይ ከመይ "

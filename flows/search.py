@@ -1,0 +1,573 @@
+"""Find the services that fit a resident's own words, in any of our eight languages.
+
+Residents write on a phone, often in their second language: typos, no å/ä/ö, slang,
+whole stories, and Swedish words from letters inside Arabic or Somali sentences. The
+ranking is BM25F (a well-understood, explainable text ranking) over each service's
+title, resident ``words`` and description, in all eight languages at once:
+
+- every query word is matched against the terms of ALL languages, so "försörjningsstöd"
+  in a Tigrinya sentence still counts; terms of the resident's own language weigh more;
+- a word matches a term exactly, by stem (Snowball where a language has one, light
+  suffix stripping for Ukrainian and Somali, consonant skeletons for Tigrinya), by a
+  small typo (rapidfuzz edit distance, found through a deletion index rather than by
+  scanning every term), as a prefix, as a compound of two terms, or joined with the
+  next word ("forsorjnings stod");
+- multi-word resident phrases ("betala hyran") give a bonus only when all their words
+  are there, so one common word does not pass for the whole phrase.
+
+Each hit carries the matches that produced its score, so staff can see why a service
+came up, and a ``confident`` flag: when nothing fits well (the weather, a parking fine)
+the bot says so honestly and offers the menu and a person instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from rapidfuzz.distance import OSA
+
+from flows.catalogue import Catalogue, Service
+from flows.language import (
+    ALL_STOP_WORDS,
+    DEFAULT_LOCALE,
+    LOCALES,
+    SCRIPT_LOCALES,
+    detect_language,
+    ethiopic_skeleton,
+    fold,
+    match_key,
+    script_of,
+)
+
+FIELDS: Final = ("title", "words", "description")
+# A resident's word that staff listed as a "word residents use" says more than the same
+# word somewhere in a description.
+FIELD_WEIGHTS: Final = {"title": 2.5, "words": 3.0, "description": 0.8}
+# Length normalisation per field: descriptions differ in length, word lists are lists.
+FIELD_B: Final = {"title": 0.3, "words": 0.0, "description": 0.75}
+K1: Final = 1.2
+OWN_LANGUAGE: Final = 1.0
+OTHER_LANGUAGE: Final = 0.7
+# How much each kind of match is worth, compared with the exact word.
+QUALITY: Final = {
+    "exact": 1.0,
+    "stem": 0.95,
+    "joined": 0.9,
+    "fuzzy1": 0.8,
+    "fuzzy2": 0.65,
+    "compound": 0.7,
+    "prefix": 0.6,
+}
+PHRASE_BONUS: Final = 0.8
+# A hit is confident when its score is high enough AND at least one of its matches is a
+# strong one on a title or resident word: several weak description matches ("old",
+# "home", "where") add up in an off-topic question but are not an answer. Tuned on the
+# dev questions (tests/data/search/dev), never on the holdout.
+CONFIDENT_SCORE: Final = 3.6
+CONFIDENT_MATCH: Final = 3.0
+# ... or when many curated matches agree, none of them strong alone ("first time",
+# "contacting", "social services" all point at Mottagningen).
+CONFIDENT_AGREEING_SCORE: Final = 7.0
+STRONG_FIELDS: Final = frozenset({"title", "words"})
+# Words in more than this share of services say almost nothing (IDF near zero); skipping
+# them keeps queries fast on big catalogues.
+_MAX_DF_SHARE: Final = 0.6
+_MIN_FUZZY_LEN: Final = 5
+_MIN_PREFIX_LEN: Final = 5
+# A prefix must cover this share of the word ("kronofogden" in "kronofogdenilla").
+_MIN_PREFIX_SHARE: Final = 0.6
+_MIN_COMPOUND_PART: Final = 3
+_TOKEN = re.compile(r"\w+")
+# Apostrophes inside words ("ra'yi", "п'є", "can't") are typed or left out at will.
+_APOSTROPHES = str.maketrans({"'": "", "’": "", "ʼ": "", "`": "", "\u200c": ""})
+# Arabic words carry "and", "the", "with" as prefixes the stemmer does not always remove.
+_ARABIC_PREFIXES: Final = tuple(
+    fold(prefix) for prefix in ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ف", "ل", "ك")
+)
+# Tigrinya prepositions and verb prefixes written onto the word, as consonant skeletons.
+_TIGRINYA_PREFIXES: Final = tuple(
+    ethiopic_skeleton(prefix)
+    for prefix in ("ካብ", "ኣብ", "ናብ", "ምስ", "ን", "ብ", "ክ", "ዝ", "ይ", "ተ", "ም", "ኣ")
+)
+_TIGRINYA_SUFFIXES: Final = tuple(
+    ethiopic_skeleton(suffix) for suffix in ("ኩም", "ክን", "ኦም", "ና", "ይ", "ካ", "ኪ", "ን", "ዉ")
+)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One reason a service scored: a resident's word met a catalogue term.
+
+    Attributes:
+        query_word: the word as the resident wrote it (lower case).
+        term: the catalogue word it met, as staff wrote it.
+        locale: the catalogue language the term is written in.
+        field: where the term is: title, words or description.
+        kind: exact, stem, joined, fuzzy1, fuzzy2 (typos), compound or prefix.
+        weight: what this match added to the service's score.
+    """
+
+    query_word: str
+    term: str
+    locale: str
+    field: str
+    kind: str
+    weight: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.query_word} ~ {self.term} ({self.locale} {self.field}, {self.kind}) "
+            f"+{self.weight:.2f}"
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A service that fits, with its score and the matches that explain it."""
+
+    service_id: str
+    score: float
+    confident: bool
+    matched: tuple[Match, ...]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The services that fit a text, best first, and the language of the answer.
+
+    Attributes:
+        language: the locale given, or detected from the text ("sv" when unclear).
+        hits: the best services, best first (possibly empty).
+    """
+
+    language: str
+    hits: tuple[Hit, ...]
+
+    @property
+    def answered(self) -> bool:
+        """Tell whether the best hit is good enough to show as the answer."""
+        return bool(self.hits) and self.hits[0].confident
+
+
+@dataclass(frozen=True)
+class _Posting:
+    """A term key in the services that have it, as parallel tuples (fast to scan)."""
+
+    services: tuple[int, ...]
+    weights: tuple[float, ...]  # BM25F field-weighted term frequency, best locale
+    locales: tuple[int, ...]  # bit mask of the locales the key occurs in
+    origins: tuple[tuple[str, str, str], ...]  # (term, locale, field) that best explains it
+    idf: float
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    key: str
+    kind: str
+    quality: float
+
+
+class SearchIndex:
+    """An inverted index over one catalogue; build it once and reuse it."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        """Index every service's title, words and description in every locale."""
+        self.catalogue = catalogue
+        self.service_ids = catalogue.ids
+        self.postings: dict[str, _Posting] = {}
+        # Multi-word resident phrases per service, as tuples of keys.
+        self.phrases: list[list[tuple[tuple[str, ...], str, str]]] = []
+        self._build(catalogue)
+        self._deletes = _deletion_index(self.postings)
+
+    # -- building ------------------------------------------------------------------------
+
+    def _build(self, catalogue: Catalogue) -> None:
+        # (key, service) -> locale -> field -> term frequency, and the term it came from.
+        counts: dict[tuple[str, int], dict[str, dict[str, float]]] = {}
+        origins: dict[tuple[str, int], dict[tuple[str, str], str]] = {}
+        lengths: dict[tuple[int, str, str], float] = {}
+        for number, service in enumerate(catalogue):
+            phrases: list[tuple[tuple[str, ...], str, str]] = []
+            for locale, field, units in _texts(service):
+                length = 0.0
+                for unit in units:
+                    tokens = [t for t in _tokens(unit) if t[1] not in ALL_STOP_WORDS]
+                    if not tokens:
+                        continue
+                    # One word of a resident phrase ("betala hyran") is only a hint: it
+                    # counts for a small share, and the whole phrase earns a bonus.
+                    share = 1.0 if field != "words" or len(tokens) == 1 else 0.5 / len(tokens)
+                    length += 1.0 if field == "words" else len(tokens)
+                    unit_keys = []
+                    for raw, folded in tokens:
+                        keys = _index_keys(raw, folded, locale)
+                        unit_keys.append(min(keys, key=len))
+                        for key in keys:
+                            by_field = counts.setdefault((key, number), {}).setdefault(locale, {})
+                            if field == "words":
+                                # A list, not prose: listing a word twice says nothing more.
+                                by_field[field] = max(by_field.get(field, 0.0), share)
+                            else:
+                                by_field[field] = by_field.get(field, 0.0) + share
+                            origins.setdefault((key, number), {}).setdefault(
+                                (locale, field), raw if field != "words" else unit
+                            )
+                    if field == "words" and len(unit_keys) > 1:
+                        phrases.append((tuple(unit_keys), unit, locale))
+                lengths[(number, locale, field)] = length
+            self.phrases.append(phrases)
+        averages = _average_lengths(lengths)
+        total = len(catalogue)
+        grouped: dict[str, list[tuple[int, float, int, tuple[str, str, str]]]] = {}
+        for (key, number), by_locale in counts.items():
+            best_weight, best_locale, mask = 0.0, DEFAULT_LOCALE, 0
+            for locale, by_field in by_locale.items():
+                weight = 0.0
+                for field, frequency in by_field.items():
+                    norm = (
+                        1.0
+                        - FIELD_B[field]
+                        + FIELD_B[field]
+                        * (lengths[(number, locale, field)] / averages[(locale, field)])
+                    )
+                    weight += FIELD_WEIGHTS[field] * frequency / max(norm, 0.1)
+                mask |= 1 << LOCALES.index(locale)
+                if weight > best_weight:
+                    best_weight, best_locale = weight, locale
+            term_origins = origins[(key, number)]
+            field = max(
+                (f for (loc, f) in term_origins if loc == best_locale),
+                key=lambda f: FIELD_WEIGHTS[f],
+            )
+            origin = (term_origins[(best_locale, field)], best_locale, field)
+            grouped.setdefault(key, []).append((number, best_weight, mask, origin))
+        for key, rows in grouped.items():
+            frequency = len(rows)
+            idf = math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
+            self.postings[key] = _Posting(
+                services=tuple(row[0] for row in rows),
+                weights=tuple(row[1] for row in rows),
+                locales=tuple(row[2] for row in rows),
+                origins=tuple(row[3] for row in rows),
+                idf=idf if frequency <= _MAX_DF_SHARE * total else 0.0,
+            )
+
+    # -- matching one word ---------------------------------------------------------------
+
+    def candidates(self, raw: str, folded: str) -> list[_Candidate]:
+        """Return the index keys one query word may stand for, best kind of match first."""
+        found: dict[str, _Candidate] = {}
+
+        def add(key: str, kind: str) -> None:
+            posting = self.postings.get(key)
+            if posting is None or posting.idf <= 0.0:
+                return
+            if key not in found or QUALITY[kind] > found[key].quality:
+                found[key] = _Candidate(key, kind, QUALITY[kind])
+
+        add(folded, "exact")
+        stems = _query_stems(raw, folded)
+        for key in stems:
+            add(key, "stem")
+        if found:
+            return sorted(found.values(), key=lambda c: -c.quality)
+        for base in {folded, *stems}:
+            for key, distance in self._near(base):
+                add(key, "fuzzy1" if distance == 1 else "fuzzy2")
+        if found:
+            return sorted(found.values(), key=lambda c: -c.quality)
+        for key in self._compound(folded):
+            add(key, "compound")
+        if not found:
+            prefix = self._longest_prefix(folded, stems)
+            if prefix is not None:
+                add(prefix, "prefix")
+        return sorted(found.values(), key=lambda c: -c.quality)
+
+    def _near(self, word: str) -> Iterable[tuple[str, int]]:
+        """Yield keys within a typo or two of ``word``, via the deletion index."""
+        allowed = _allowed_edits(word)
+        if allowed == 0:
+            return
+        seen: set[str] = set()
+        options = {word, *_deletes(word)}
+        for option in options:
+            for key in self._deletes.get(option, ()):
+                seen.add(key)
+            if option in self.postings:
+                seen.add(option)
+        for key in seen:
+            distance = OSA.distance(word, key, score_cutoff=allowed)
+            if 0 < distance <= allowed and _allowed_edits(key) > 0:
+                yield key, distance
+
+    def _compound(self, folded: str) -> list[str]:
+        """Return two keys that ``folded`` is made of ("matpengar": mat + pengar), if any."""
+        if len(folded) < 2 * _MIN_COMPOUND_PART + 1 or script_of(folded) == "ethiopic":
+            return []
+        best: list[str] = []
+        best_shortest = 0
+        for cut in range(_MIN_COMPOUND_PART, len(folded) - _MIN_COMPOUND_PART + 1):
+            head, tail = folded[:cut], folded[cut:]
+            heads = [head, head[:-1]] if head.endswith("s") and len(head) > 4 else [head]
+            for part in heads:
+                left = self._known(part)
+                right = self._known(tail)
+                shortest = min(len(part), len(tail))
+                if left and right and shortest > best_shortest:
+                    best, best_shortest = [left, right], shortest
+        return best
+
+    def _known(self, part: str) -> str | None:
+        if len(part) < _MIN_COMPOUND_PART or part in ALL_STOP_WORDS:
+            return None
+        if part in self.postings and self.postings[part].idf > 0:
+            return part
+        for key in _query_stems(part, part):
+            if key in self.postings and self.postings[key].idf > 0:
+                return key
+        return None
+
+    def _longest_prefix(self, folded: str, stems: set[str]) -> str | None:
+        """Return the longest key that starts ``folded`` and covers at least half of it."""
+        minimum = 3 if script_of(folded) == "ethiopic" else _MIN_PREFIX_LEN
+        for word in sorted({folded, *stems}, key=len, reverse=True):
+            for end in range(len(word) - 1, minimum - 1, -1):
+                if end < _MIN_PREFIX_SHARE * len(word):
+                    break
+                key = word[:end]
+                if key in self.postings and (end >= _MIN_PREFIX_LEN or minimum == 3):
+                    return key
+        return None
+
+
+_indexes: weakref.WeakKeyDictionary[Catalogue, SearchIndex] = weakref.WeakKeyDictionary()
+
+
+def index_for(catalogue: Catalogue) -> SearchIndex:
+    """Return the search index of ``catalogue``, building it the first time."""
+    index = _indexes.get(catalogue)
+    if index is None:
+        index = SearchIndex(catalogue)
+        _indexes[catalogue] = index
+    return index
+
+
+def search(
+    catalogue: Catalogue, text: str, *, locale: str | None = None, limit: int = 3
+) -> SearchResult:
+    """Rank the catalogue's services against a resident's free text.
+
+    Args:
+        catalogue: the services to search.
+        text: what the resident wrote, in any of our languages or a mix.
+        locale: the resident's language if known; detected from ``text`` when None.
+        limit: how many hits to return at most.
+
+    Returns:
+        The language of the answer and the best hits, best first. ``answered`` is
+        False when nothing fits well enough to show.
+
+    Raises:
+        ValueError: ``locale`` is not one of :data:`flows.language.LOCALES`.
+    """
+    if locale is not None and locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r}; use one of {', '.join(LOCALES)}")
+    language = locale or detect_language(text) or DEFAULT_LOCALE
+    index = index_for(catalogue)
+    own_bit = 1 << LOCALES.index(language)
+    tokens = [t for t in _tokens(text) if t[1] not in ALL_STOP_WORDS and not t[1].isdigit()]
+    scores: dict[int, float] = {}
+    reasons: dict[int, list[tuple[float, str, _Candidate, int]]] = {}
+    used_keys: set[str] = set()
+    matched_keys: set[str] = set()
+
+    def score_word(word: str, candidates: list[_Candidate]) -> None:
+        best: dict[int, tuple[float, _Candidate, int]] = {}
+        for candidate in candidates:
+            if candidate.key in used_keys:
+                continue
+            posting = index.postings[candidate.key]
+            for row, number in enumerate(posting.services):
+                weight = posting.weights[row]
+                language_weight = OWN_LANGUAGE if posting.locales[row] & own_bit else OTHER_LANGUAGE
+                value = (
+                    posting.idf
+                    * weight
+                    * (K1 + 1.0)
+                    / (weight + K1)
+                    * candidate.quality
+                    * language_weight
+                )
+                if number not in best or value > best[number][0]:
+                    best[number] = (value, candidate, row)
+        for candidate in candidates:
+            used_keys.add(candidate.key)
+            if candidate.quality >= QUALITY["fuzzy1"]:
+                matched_keys.add(candidate.key)
+        for number, (value, candidate, row) in best.items():
+            scores[number] = scores.get(number, 0.0) + value
+            reasons.setdefault(number, []).append((value, word, candidate, row))
+
+    matched_alone: list[bool] = []
+    for raw, folded in tokens:
+        candidates = index.candidates(raw, folded)
+        matched_alone.append(any(c.quality >= QUALITY["stem"] for c in candidates))
+        score_word(raw, candidates)
+    # A word split in two by the resident ("forsorjnings stod") is tried joined.
+    for position in range(len(tokens) - 1):
+        if matched_alone[position] and matched_alone[position + 1]:
+            continue
+        (raw_a, folded_a), (raw_b, folded_b) = tokens[position], tokens[position + 1]
+        joined = [
+            _Candidate(c.key, "joined", QUALITY["joined"])
+            for c in index.candidates(raw_a + raw_b, folded_a + folded_b)
+            if c.kind in ("exact", "stem")
+        ]
+        if joined:
+            score_word(f"{raw_a} {raw_b}", joined)
+
+    ranked = sorted(scores, key=lambda number: -scores[number])
+    for number in ranked[: max(limit, 10)]:
+        for keys, phrase, phrase_locale in index.phrases[number]:
+            if all(key in matched_keys for key in keys):
+                bonus = PHRASE_BONUS * sum(index.postings[key].idf for key in keys)
+                scores[number] += bonus
+                reasons[number].append(
+                    (bonus, phrase, _Candidate(phrase_locale, "phrase", 1.0), -1)
+                )
+    ranked = sorted(scores, key=lambda number: (-scores[number], number))
+    hits = []
+    for number in ranked[:limit]:
+        matched = tuple(
+            _explain(index, number, value, word, candidate, row)
+            for value, word, candidate, row in sorted(reasons[number], key=lambda r: -r[0])
+        )
+        score = round(scores[number], 4)
+        curated = [m for m in matched if m.field in STRONG_FIELDS]
+        strong = any(m.weight >= CONFIDENT_MATCH for m in curated) or (
+            score >= CONFIDENT_AGREEING_SCORE and len(curated) >= 2
+        )
+        hits.append(
+            Hit(
+                service_id=index.service_ids[number],
+                score=score,
+                confident=score >= CONFIDENT_SCORE and strong,
+                matched=matched,
+            )
+        )
+    return SearchResult(language=language, hits=tuple(hits))
+
+
+def _explain(
+    index: SearchIndex, number: int, value: float, word: str, candidate: _Candidate, row: int
+) -> Match:
+    if candidate.kind == "phrase":
+        # For a phrase bonus the candidate's key holds the phrase's locale.
+        return Match(word, word, candidate.key, "words", "phrase", round(value, 4))
+    term, locale, field = index.postings[candidate.key].origins[row]
+    return Match(word, term, locale, field, candidate.kind, round(value, 4))
+
+
+# -- text helpers ------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """Return (lower-case word, folded word) pairs; the raw form is what stemmers expect."""
+    lowered = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    return [(raw, fold(raw)) for raw in _TOKEN.findall(lowered) if len(raw) > 1 or raw.isalpha()]
+
+
+def _texts(service: Service) -> Iterable[tuple[str, str, list[str]]]:
+    """Yield (locale, field, units): a title or description is one unit, each word another."""
+    for locale, title in service.title.items():
+        yield locale, "title", [f"{service.name} {title}"]
+    for locale, description in service.description.items():
+        yield locale, "description", [description]
+    for locale, words in service.words.items():
+        yield locale, "words", list(words)
+
+
+def _index_keys(raw: str, folded: str, locale: str) -> set[str]:
+    keys = {folded, match_key(raw, locale), match_key(folded, locale)}
+    return {key for key in keys if key}
+
+
+def _query_stems(raw: str, folded: str) -> set[str]:
+    """Return the keys a query word may have in each language of its script."""
+    script = script_of(folded)
+    keys: set[str] = set()
+    for locale in SCRIPT_LOCALES[script]:
+        keys.add(match_key(raw, locale))
+        keys.add(match_key(folded, locale))
+    if script == "arabic":
+        for prefix in _ARABIC_PREFIXES:
+            if folded.startswith(prefix) and len(folded) - len(prefix) >= 3:
+                rest = folded[len(prefix) :]
+                keys.add(rest)
+                for locale in SCRIPT_LOCALES[script]:
+                    keys.add(match_key(rest, locale))
+    elif script == "ethiopic":
+        keys |= _tigrinya_variants(ethiopic_skeleton(folded))
+    keys.discard(folded)
+    keys.discard("")
+    return keys
+
+
+def _tigrinya_variants(skeleton: str) -> set[str]:
+    """Return the skeleton without a written-on preposition, verb prefix or possessive."""
+    heads = {skeleton}
+    for prefix in _TIGRINYA_PREFIXES:
+        if skeleton.startswith(prefix) and len(skeleton) - len(prefix) >= 2:
+            heads.add(skeleton[len(prefix) :])
+    variants = set(heads)
+    for head in heads:
+        for suffix in _TIGRINYA_SUFFIXES:
+            if head.endswith(suffix) and len(head) - len(suffix) >= 2:
+                variants.add(head[: -len(suffix)])
+    return variants
+
+
+def _allowed_edits(word: str) -> int:
+    if script_of(word) == "ethiopic":
+        # One Ge'ez letter is a whole syllable: one edit is already a big change.
+        return 1 if len(word) >= 5 else 0
+    if len(word) < _MIN_FUZZY_LEN:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _deletion_index(postings: dict[str, _Posting]) -> dict[str, tuple[str, ...]]:
+    """Map each one-letter deletion of every key to the keys it came from.
+
+    Two words within one typo share a deletion (or one is a deletion of the other),
+    so a query word finds its near keys with a few dictionary look-ups instead of
+    comparing it with every term.
+    """
+    table: dict[str, set[str]] = {}
+    for key in postings:
+        if _allowed_edits(key) == 0:
+            continue
+        for deleted in _deletes(key):
+            table.setdefault(deleted, set()).add(key)
+    return {deleted: tuple(keys) for deleted, keys in table.items()}
+
+
+def _average_lengths(lengths: dict[tuple[int, str, str], float]) -> dict[tuple[str, str], float]:
+    sums: dict[tuple[str, str], float] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for (_, locale, field), length in lengths.items():
+        sums[(locale, field)] = sums.get((locale, field), 0.0) + length
+        counts[(locale, field)] = counts.get((locale, field), 0) + 1
+    return {key: max(sums[key] / counts[key], 1.0) for key in sums}
