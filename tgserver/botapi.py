@@ -11,7 +11,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -169,7 +169,6 @@ class Call:
     bot: Bot
     method: str
     params: Params
-    effects: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def world(self) -> World:
@@ -356,7 +355,7 @@ class Call:
         """Return the parsed ``reply_markup``."""
         return parse_reply_markup(self.params.raw("reply_markup"))
 
-    async def input_file(self, name: str, kind: str) -> tuple[StoredFile | None, bytes | None]:
+    def input_file(self, name: str) -> tuple[StoredFile | None, bytes | None]:
         """Return a file given as ``name``: (an existing file, or None with uploaded bytes).
 
         Raises:
@@ -686,7 +685,7 @@ async def _send_media(call: Call, kind: str, spec: dict[str, Any], *, file_param
     stored: StoredFile | None = None
     content: bytes | None = None
     if file_param is not None:
-        stored, content = await call.input_file(file_param, kind)
+        stored, content = call.input_file(file_param)
     chat = call.writable_chat(ref)
     caption, caption_entities = call.caption()
     reply_to = call.reply_target(chat)
