@@ -184,3 +184,8 @@ def staff_remove(telegram_id: int) -> None:
         click.echo(f"no active staff member has Telegram id {telegram_id}", err=True)
         raise SystemExit(1)
     click.echo(f"Telegram id {telegram_id} no longer has staff access")
+
+from bot.cli_search import catalogue_group, search_command  # noqa: E402 - after main exists
+
+main.add_command(search_command)
+main.add_command(catalogue_group)
