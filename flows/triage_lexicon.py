@@ -347,7 +347,8 @@ class Lexicon:
                 if atom.language in self._stemming and atom.language in _STEMMED \
                         and len(text) >= 4:
                     root = _stem(text, atom.language)
-                    if len(root) >= 3:
+                    # Three-letter stems join unrelated words ("kännissä", "kanssa" -> "kan").
+                    if len(root) >= 4:
                         self._stems[atom.language][root].append(atom_id)
                         self._stem_heads[atom.language].add(root[:3])
                 for variant in _deletions(text, _max_edits(text)) if _max_edits(text) else ():
@@ -442,7 +443,7 @@ class Lexicon:
         if loose and folded not in self._ordinary:
             for form in (folded, *variants):
                 for language, roots in self._stems.items():
-                    if form[:3] in self._stem_heads[language]:
+                    if len(form) >= 4 and form[:3] in self._stem_heads[language]:
                         add(roots.get(_stem(form, language), ()), STEM)
             for form in (folded, *variants):
                 self._add_misspellings(form, add)
