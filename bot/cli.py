@@ -185,6 +185,7 @@ def staff_remove(telegram_id: int) -> None:
         raise SystemExit(1)
     click.echo(f"Telegram id {telegram_id} no longer has staff access")
 
+
 from bot.cli_search import catalogue_group, search_command  # noqa: E402 - after main exists
 
 main.add_command(search_command)

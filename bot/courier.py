@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from telegram import Bot
+from telegram.warnings import PTBUserWarning
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -26,6 +28,10 @@ from storage.db import Database
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+# The outbox stores raw Bot API calls (method and JSON parameters), so it sends them
+# with do_api_request on purpose; PTB would warn on every call that a typed method exists.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
 # Between sweeps for calls that wait for a retry, or that a restart left behind.
 SWEEP_INTERVAL = 0.5

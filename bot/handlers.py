@@ -6,7 +6,7 @@ import logging
 import re
 import traceback
 
-from telegram import BotCommandScopeChat, Update
+from telegram import BotCommandScope, BotCommandScopeChat, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -92,8 +92,9 @@ async def choose_language(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
     turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
     turn.resident.locale, turn.resident.locale_chosen = locale, True
     current_locale.set(locale)
-    turn.say(chat_id, welcome.language_changed(locale))
+    # The menu first: by the time the resident reads the confirmation, it speaks their language.
     turn.call(chat_id, "setMyCommands", command_menu(locale, scope=BotCommandScopeChat(chat_id)))
+    turn.say(chat_id, welcome.language_changed(locale))
 
 
 async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -164,8 +165,14 @@ async def record_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> 
         log.error("handler failed on update %s: %s at %s", turn.update_id, type(error).__name__, frames)
 
 
-def command_menu(locale: str, scope: object | None = None) -> dict[str, object]:
-    """Return ``setMyCommands`` parameters listing our commands in ``locale``."""
+def command_menu(
+    locale: str, *, scope: BotCommandScope | None = None, for_language: bool = True
+) -> dict[str, object]:
+    """Return ``setMyCommands`` parameters listing our commands in ``locale``.
+
+    With a ``scope`` (one chat) or ``for_language=False`` (everyone without a menu in
+    their language), the menu applies regardless of the person's app language.
+    """
     params: dict[str, object] = {
         "commands": [
             {"command": name, "description": plain(Text.of(description), locale)}
@@ -173,8 +180,8 @@ def command_menu(locale: str, scope: object | None = None) -> dict[str, object]:
         ]
     }
     if scope is not None:
-        params["scope"] = scope.to_dict()  # type: ignore[attr-defined]
-    else:
+        params["scope"] = scope.to_dict()
+    elif for_language:
         params["language_code"] = telegram_language_code(locale)
     return params
 

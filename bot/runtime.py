@@ -22,7 +22,7 @@ from bot.pipeline import Pipeline
 from bot.polling import ALLOWED_UPDATES, poll
 from bot.settings import Settings
 from bot.web import Probes, build_web_app
-from flows.language import LOCALES, warm_up
+from flows.language import DEFAULT_LOCALE, LOCALES, warm_up
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -146,12 +146,12 @@ class Nara:
         wait = 1.0
         while True:
             try:
-                await bot.do_api_request("setMyCommands", api_kwargs=handlers.command_menu("sv") | {"language_code": ""})
+                await bot.do_api_request("setMyCommands", api_kwargs=handlers.command_menu(DEFAULT_LOCALE, for_language=False))
                 for locale in LOCALES:
                     await bot.do_api_request("setMyCommands", api_kwargs=handlers.command_menu(locale))
                 return
             except TelegramError as error:
-                log.warning("could not publish command menus (%s); retrying", type(error).__name__)
+                log.warning("could not publish command menus (%s: %s); retrying", type(error).__name__, error.message)
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 300.0)
 

@@ -1,0 +1,82 @@
+"""End-to-end harness: the real Nära (PTB over HTTP) against our Telegram-compatible server."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from bot.runtime import Nara
+from bot.settings import Settings, load_settings
+from tgserver import SandboxClient, World, create_app
+
+TOKEN = "7000000001:AAFnaraTestTokenForTheLocalServerOnly"
+
+
+def free_port() -> int:
+    """Return a loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LocalTelegram:
+    """The Telegram-compatible server, its world and its URL."""
+
+    world: World
+    url: str
+    runner: web.AppRunner
+
+
+@asynccontextmanager
+async def local_telegram(**world_options: Any) -> AsyncIterator[LocalTelegram]:
+    """Run the Telegram-compatible server on a free port."""
+    world = World(webhook_retry_start=0.02, webhook_retry_cap=0.2, **world_options)
+    app = create_app(world, tokens=[TOKEN], bot_name="Nära", bot_username="nara_test_bot")
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        yield LocalTelegram(world, f"http://127.0.0.1:{port}", runner)
+    finally:
+        await runner.cleanup()
+
+
+def bot_settings(telegram_url: str, database_url: str, **overrides: Any) -> Settings:
+    """Return settings for a bot talking to the local server, on a free port of its own."""
+    values: dict[str, Any] = {
+        "telegram_token": TOKEN,
+        "telegram_api_url": telegram_url,
+        "database_url": database_url,
+        "http_host": "127.0.0.1",
+        "http_port": free_port(),
+        "rate_limit": False,
+        "staff_chat_id": None,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@asynccontextmanager
+async def running_bot(settings: Settings) -> AsyncIterator[Nara]:
+    """Start Nära in this process and stop it afterwards."""
+    nara = Nara(settings)
+    await nara.start()
+    try:
+        yield nara
+    finally:
+        await nara.stop()
+
+
+@asynccontextmanager
+async def sandbox_client(telegram: LocalTelegram) -> AsyncIterator[SandboxClient]:
+    """A client that plays residents and staff on the local server."""
+    async with SandboxClient(telegram.url, timeout=30.0) as client:
+        yield client
