@@ -54,6 +54,13 @@ FIELD_B: Final = {"title": 0.3, "words": 0.0, "description": 0.75}
 K1: Final = 1.2
 OWN_LANGUAGE: Final = 1.0
 OTHER_LANGUAGE: Final = 0.7
+# Swedish words are the ones residents meet in letters and hear from staff ("bistånd",
+# "hemtjänst"), whatever language they write in: they weigh almost as their own.
+SWEDISH_TERMS: Final = 0.85
+_SWEDISH_BIT: Final = 1 << LOCALES.index("sv")
+# A service whose description merely mentions a word (often another service's name:
+# "call Socialjouren") counts this much when measuring how specific the word is (IDF).
+DESCRIPTION_DF_SHARE: Final = 0.25
 # How much each kind of match is worth, compared with the exact word.
 QUALITY: Final = {
     "exact": 1.0,
@@ -83,6 +90,9 @@ _MIN_PREFIX_LEN: Final = 5
 # A prefix must cover this share of the word ("kronofogden" in "kronofogdenilla").
 _MIN_PREFIX_SHARE: Final = 0.6
 _MIN_COMPOUND_PART: Final = 3
+# Languages that write compounds as one word ("matpengar", "pysäköintisakko"); in the
+# others a split would mostly find accidental pieces.
+COMPOUNDING: Final = frozenset({"sv", "fi"})
 _TOKEN = re.compile(r"\w+")
 # Apostrophes inside words ("ra'yi", "п'є", "can't") are typed or left out at will.
 _APOSTROPHES = str.maketrans({"'": "", "’": "", "ʼ": "", "`": "", "\u200c": ""})
@@ -163,7 +173,8 @@ class _Posting:
     weights: tuple[float, ...]  # BM25F field-weighted term frequency, best locale
     locales: tuple[int, ...]  # bit mask of the locales the key occurs in
     origins: tuple[tuple[str, str, str], ...]  # (term, locale, field) that best explains it
-    idf: float
+    idfs: tuple[float, ...]  # how specific the key is, seen from each service (see _build)
+    idf: float  # the plain IDF; zero for keys too common to be worth scanning
 
 
 @dataclass(frozen=True)
@@ -225,7 +236,7 @@ class SearchIndex:
             self.phrases.append(phrases)
         averages = _average_lengths(lengths)
         total = len(catalogue)
-        grouped: dict[str, list[tuple[int, float, int, tuple[str, str, str]]]] = {}
+        grouped: dict[str, list[tuple[int, float, int, tuple[str, str, str], bool]]] = {}
         for (key, number), by_locale in counts.items():
             best_weight, best_locale, mask = 0.0, DEFAULT_LOCALE, 0
             for locale, by_field in by_locale.items():
@@ -247,21 +258,26 @@ class SearchIndex:
                 key=lambda f: FIELD_WEIGHTS[f],
             )
             origin = (term_origins[(best_locale, field)], best_locale, field)
-            grouped.setdefault(key, []).append((number, best_weight, mask, origin))
+            curated = any(f != "description" for (_, f) in term_origins)
+            grouped.setdefault(key, []).append((number, best_weight, mask, origin, curated))
         for key, rows in grouped.items():
             frequency = len(rows)
-            idf = math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
+            idf = _idf(total, frequency)
+            # Where staff chose the word (title, resident words), descriptions that merely
+            # mention it do not make it less specific; description-only rows keep plain IDF.
+            specific = _idf(total, sum(1.0 if r[4] else DESCRIPTION_DF_SHARE for r in rows))
             self.postings[key] = _Posting(
                 services=tuple(row[0] for row in rows),
                 weights=tuple(row[1] for row in rows),
                 locales=tuple(row[2] for row in rows),
                 origins=tuple(row[3] for row in rows),
+                idfs=tuple(specific if row[4] else idf for row in rows),
                 idf=idf if frequency <= _MAX_DF_SHARE * total else 0.0,
             )
 
     # -- matching one word ---------------------------------------------------------------
 
-    def candidates(self, raw: str, folded: str) -> list[_Candidate]:
+    def candidates(self, raw: str, folded: str, *, compounds: bool = True) -> list[_Candidate]:
         """Return the index keys one query word may stand for, best kind of match first."""
         found: dict[str, _Candidate] = {}
 
@@ -283,7 +299,7 @@ class SearchIndex:
                 add(key, "fuzzy1" if distance == 1 else "fuzzy2")
         if found:
             return sorted(found.values(), key=lambda c: -c.quality)
-        for key in self._compound(folded):
+        for key in self._compound(folded) if compounds else ():
             add(key, "compound")
         if not found:
             prefix = self._longest_prefix(folded, stems)
@@ -397,9 +413,16 @@ def search(
             posting = index.postings[candidate.key]
             for row, number in enumerate(posting.services):
                 weight = posting.weights[row]
-                language_weight = OWN_LANGUAGE if posting.locales[row] & own_bit else OTHER_LANGUAGE
+                mask = posting.locales[row]
+                language_weight = (
+                    OWN_LANGUAGE
+                    if mask & own_bit
+                    else SWEDISH_TERMS
+                    if mask & _SWEDISH_BIT
+                    else OTHER_LANGUAGE
+                )
                 value = (
-                    posting.idf
+                    posting.idfs[row]
                     * weight
                     * (K1 + 1.0)
                     / (weight + K1)
@@ -418,7 +441,7 @@ def search(
 
     matched_alone: list[bool] = []
     for raw, folded in tokens:
-        candidates = index.candidates(raw, folded)
+        candidates = index.candidates(raw, folded, compounds=language in COMPOUNDING)
         matched_alone.append(any(c.quality >= QUALITY["stem"] for c in candidates))
         score_word(raw, candidates)
     # A word split in two by the resident ("forsorjnings stod") is tried joined.
@@ -562,6 +585,10 @@ def _deletion_index(postings: dict[str, _Posting]) -> dict[str, tuple[str, ...]]
         for deleted in _deletes(key):
             table.setdefault(deleted, set()).add(key)
     return {deleted: tuple(keys) for deleted, keys in table.items()}
+
+
+def _idf(total: int, frequency: float) -> float:
+    return math.log(1.0 + (total - frequency + 0.5) / (frequency + 0.5))
 
 
 def _average_lengths(lengths: dict[tuple[int, str, str], float]) -> dict[tuple[str, str], float]:
