@@ -213,7 +213,8 @@ STOP_WORDS: Final = {
         "bli blev varit vara hade haft gör göra gjort finns fanns något någon några nåt nån "
         "inga ingen inget allt alla mycket lite bara också eller utan efter innan från mot "
         "vid under över ut upp in ner ja nej hej tack snälla hjälp hjälpa hjälper typ "
-        "liksom asså alltså ens sen igen än hela heller just jätte mkt pga kommer kom"
+        "liksom asså alltså ens sen igen än hela heller just jätte mkt pga kommer kom säga säg "
+        "säger sa sagt idag imorgon igår flera gånger"
     ),
     "en": _folded_set(
         "a an the and or but if then so of in on at to for from by with about as into over "
@@ -222,20 +223,21 @@ STOP_WORDS: Final = {
         "does did doing will would can could should shall may might must not no yes dont "
         "cant im ive what who whom which where when why how there here any some all very "
         "just also too please hi hello thanks thank help need needs want wants get got like "
-        "really lot lots one someone anyone something anything is isnt there s t"
+        "really lot lots one someone anyone something anything is isnt there s t today "
+        "tomorrow yesterday say said tell"
     ),
     "ar": _folded_set(
         "في من على إلى الى عن مع هذا هذه ذلك التي الذي و أو او ثم لا ما لم لن هل أنا انا أنت "
         "انت هو هي نحن هم كل بعض أي اي كيف متى وين أين اين ليش لماذا شو ايش وش مين إذا اذا "
         "لو عندي كان يكون قد بس يا شي شيء ممكن أبغى ابغى أبي ابي أريد اريد أحتاج احتاج "
-        "مساعدة ساعدوني يعني هل مرحبا شكرا لو سمحت"
+        "مساعدة ساعدوني يعني هل مرحبا شكرا لو سمحت اليوم بكرة بكره امس أمس"
     ),
     "fa_AF": _folded_set(
         "و در به از که را با این آن برای است هست هستم هستیم هستند بود می نمی من تو او ما "
         "شما آنها یک هم یا اما ولی اگر چه چی چطور کجا کی چرا چند خود ای آیا هر همه دیگه "
         "دیگر باید شاید میخواهم میخواهیم میخوام میخایم کمک کمکم لطفا سلام تشکر یعنی "
         "دارم داریم دارد کنم کنیم میکنه میکنم میکنی میکنید میکنند میشه میشود کنه کرده شده "
-        "بدهم بدم"
+        "بدهم بدم امروز فردا دیروز"
     ),
     "so": _folded_set(
         "waa iyo ka ku u la ayaa ayay ayuu ayaan baan baa oo in inaan aan ma mana miyaa "
@@ -243,13 +245,13 @@ STOP_WORDS: Final = {
         "wuxuu waxa wax si sidee sideen xagee halkee maxay maxaa yaa goorma mid kasta dhan "
         "hadda walba ee kale kuu ii ila iga igu noo nala naga caawimaad caawin caawi "
         "caawiya caawiso i wuu way waan rabaa u baahanahay baahan fadlan mahadsanid soo ah "
-        "ahaa aad lagu loo laga kula kaga ugu"
+        "ahaa aad lagu loo laga kula kaga ugu maanta berri shalay"
     ),
     "ti": _folded_set(
         "ኣብ ካብ ናብ ምስ እዩ እዮም ኢዩ ኢና እየ እያ ኣሎ ኣለኒ ኣለዉ ድዩ ድየ ድዮም እንታይ ከመይ "
         "ኣበይ ካበይ መዓስ መን ስለምንታይ እዚ እቲ እታ እዞም እቶም ኣነ ንስኻ ንስኺ ንሱ ንሳ ንሕና "
         "ንስኹም ንሳቶም ወይ ግን ከኣ ኩሉ ሓደ ክንደይ በጃኹም ሰላም የቐንየለይ ሓገዝ እደሊ "
-        "የድልየኒ ክኽእል ይኽእል እኽእል"
+        "የድልየኒ ክኽእል ይኽእል እኽእል ሎሚ ጽባሕ ትማሊ"
     ),
     "uk": _folded_set(
         "і й та або але а в у на з із зі до від по за про для при над під що як де коли "
@@ -257,14 +259,14 @@ STOP_WORDS: Final = {
         "мій моя моє мої твій ваш наш свій себе не ні так є був була було були буде бути "
         "можна треба потрібно потрібна потрібен хочу хочемо хоче дуже вже ще теж також тут "
         "там чи якщо бо щоб допомога допомогу допомоги допоможіть будь ласка привіт дякую "
-        "маю мати"
+        "маю мати сьогодні завтра вчора"
     ),
     "fi": _folded_set(
         "ja on ei en et emme ette eivät ole olen oli olla se ne tämä tuo nämä minä mä mulla "
         "mun minun sinä sä sinun hän me te he meidän teidän heidän kuin kun jos että mutta "
         "tai myös vain jo vielä nyt niin miten mitä mikä missä mistä mihin milloin miksi "
         "kuka kenelle kenen voi voin voisi voiko saa saisin pitää täytyy tarvitsen tarvitaan "
-        "haluan haluaisin apua auta kiitos hei moi koko ajan tosi ihan"
+        "haluan haluaisin apua auta kiitos hei moi koko ajan tosi ihan tänään huomenna eilen"
     ),
 }
 

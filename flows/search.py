@@ -72,10 +72,11 @@ QUALITY: Final = {
     "prefix": 0.6,
 }
 PHRASE_BONUS: Final = 0.8
-# A hit is confident when its score is high enough AND at least one of its matches is a
-# strong one on a title or resident word: several weak description matches ("old",
-# "home", "where") add up in an off-topic question but are not an answer. Tuned on the
-# dev questions (tests/data/search/dev), never on the holdout.
+# A hit is confident when its score is high enough AND at least one match is a strong
+# one on a whole resident word: weak matches (a description word, one word of a longer
+# phrase like "old" in "old people", a title verb) add up in an off-topic question but
+# are not an answer. Tuned on the dev questions (tests/data/search/dev), never on the
+# holdout.
 CONFIDENT_SCORE: Final = 3.6
 CONFIDENT_MATCH: Final = 3.0
 # ... or when many curated matches agree, none of them strong alone ("first time",
@@ -121,6 +122,8 @@ class Match:
         field: where the term is: title, words or description.
         kind: exact, stem, joined, fuzzy1, fuzzy2 (typos), compound or prefix.
         weight: what this match added to the service's score.
+        whole: the term is a whole resident word or phrase from ``words`` (not one word
+            of a longer phrase, not a title or description word): a strong sign.
     """
 
     query_word: str
@@ -129,6 +132,7 @@ class Match:
     field: str
     kind: str
     weight: float
+    whole: bool = False
 
     def __str__(self) -> str:
         return (
@@ -172,7 +176,9 @@ class _Posting:
     services: tuple[int, ...]
     weights: tuple[float, ...]  # BM25F field-weighted term frequency, best locale
     locales: tuple[int, ...]  # bit mask of the locales the key occurs in
-    origins: tuple[tuple[str, str, str], ...]  # (term, locale, field) that best explains it
+    # (term, locale, field, whole) that best explains it; whole: a resident word listed on
+    # its own, not one word of a longer phrase.
+    origins: tuple[tuple[str, str, str, bool], ...]
     idfs: tuple[float, ...]  # how specific the key is, seen from each service (see _build)
     idf: float  # the plain IDF; zero for keys too common to be worth scanning
 
@@ -202,7 +208,7 @@ class SearchIndex:
     def _build(self, catalogue: Catalogue) -> None:
         # (key, service) -> locale -> field -> term frequency, and the term it came from.
         counts: dict[tuple[str, int], dict[str, dict[str, float]]] = {}
-        origins: dict[tuple[str, int], dict[tuple[str, str], str]] = {}
+        origins: dict[tuple[str, int], dict[tuple[str, str], tuple[str, bool]]] = {}
         lengths: dict[tuple[int, str, str], float] = {}
         for number, service in enumerate(catalogue):
             phrases: list[tuple[tuple[str, ...], str, str]] = []
@@ -227,16 +233,19 @@ class SearchIndex:
                                 by_field[field] = max(by_field.get(field, 0.0), share)
                             else:
                                 by_field[field] = by_field.get(field, 0.0) + share
-                            origins.setdefault((key, number), {}).setdefault(
-                                (locale, field), raw if field != "words" else unit
-                            )
+                            whole = field == "words" and share == 1.0
+                            known = origins.setdefault((key, number), {})
+                            if (locale, field) not in known or (
+                                whole and not known[(locale, field)][1]
+                            ):
+                                known[(locale, field)] = (raw if field != "words" else unit, whole)
                     if field == "words" and len(unit_keys) > 1:
                         phrases.append((tuple(unit_keys), unit, locale))
                 lengths[(number, locale, field)] = length
             self.phrases.append(phrases)
         averages = _average_lengths(lengths)
         total = len(catalogue)
-        grouped: dict[str, list[tuple[int, float, int, tuple[str, str, str], bool]]] = {}
+        grouped: dict[str, list[tuple[int, float, int, tuple[str, str, str, bool], bool]]] = {}
         for (key, number), by_locale in counts.items():
             best_weight, best_locale, mask = 0.0, DEFAULT_LOCALE, 0
             for locale, by_field in by_locale.items():
@@ -257,7 +266,8 @@ class SearchIndex:
                 (f for (loc, f) in term_origins if loc == best_locale),
                 key=lambda f: FIELD_WEIGHTS[f],
             )
-            origin = (term_origins[(best_locale, field)], best_locale, field)
+            term, whole = term_origins[(best_locale, field)]
+            origin = (term, best_locale, field, whole)
             curated = any(f != "description" for (_, f) in term_origins)
             grouped.setdefault(key, []).append((number, best_weight, mask, origin, curated))
         for key, rows in grouped.items():
@@ -475,7 +485,7 @@ def search(
         )
         score = round(scores[number], 4)
         curated = [m for m in matched if m.field in STRONG_FIELDS]
-        strong = any(m.weight >= CONFIDENT_MATCH for m in curated) or (
+        strong = any(m.whole and m.weight >= CONFIDENT_MATCH for m in matched) or (
             score >= CONFIDENT_AGREEING_SCORE and len(curated) >= 2
         )
         hits.append(
@@ -494,9 +504,9 @@ def _explain(
 ) -> Match:
     if candidate.kind == "phrase":
         # For a phrase bonus the candidate's key holds the phrase's locale.
-        return Match(word, word, candidate.key, "words", "phrase", round(value, 4))
-    term, locale, field = index.postings[candidate.key].origins[row]
-    return Match(word, term, locale, field, candidate.kind, round(value, 4))
+        return Match(word, word, candidate.key, "words", "phrase", round(value, 4), whole=True)
+    term, locale, field, whole = index.postings[candidate.key].origins[row]
+    return Match(word, term, locale, field, candidate.kind, round(value, 4), whole=whole)
 
 
 # -- text helpers ------------------------------------------------------------------------
