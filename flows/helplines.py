@@ -126,7 +126,7 @@ class Helpline:
         return texts.get(locale) or texts[DEFAULT_LOCALE]
 
     def is_open(self, at: datetime, *, holiday: bool = False) -> bool:
-        """Tell whether the line answers at ``at`` (local time); pass ``holiday`` on public holidays."""
+        """Tell whether the line answers at ``at`` (local time); ``holiday`` on public holidays."""
         if not self.schedule:
             return True
         return any(span.covers(at, holiday=holiday) for span in self.schedule)
