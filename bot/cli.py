@@ -190,3 +190,6 @@ from bot.cli_search import catalogue_group, search_command  # noqa: E402 - after
 
 main.add_command(search_command)
 main.add_command(catalogue_group)
+from bot.cli_triage import triage_command  # noqa: E402 - after main exists
+
+main.add_command(triage_command)
