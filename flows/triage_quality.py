@@ -1,0 +1,136 @@
+"""Measuring triage against labelled messages (``tests/data/triage/``), for tests and the bench.
+
+A labelled file has ``language``, ``urgent`` (category -> messages, each a text or
+``{text, also}``) and ``not-urgent`` (a list of texts); see the README beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from flows.language import LOCALES
+from flows.triage import Triage
+from flows.triage_lexicon import CATEGORIES
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One labelled message: its text, expected category (None: not urgent), accepted others."""
+
+    text: str
+    category: str | None
+    also: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """The labelled messages of one language in one split."""
+
+    language: str
+    messages: tuple[Labelled, ...]
+
+    @property
+    def urgent(self) -> tuple[Labelled, ...]:
+        """The messages that must raise an alarm."""
+        return tuple(m for m in self.messages if m.category is not None)
+
+    @property
+    def calm(self) -> tuple[Labelled, ...]:
+        """The messages that must not raise an alarm."""
+        return tuple(m for m in self.messages if m.category is None)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How triage did on one labelled set.
+
+    Attributes:
+        language: The set's locale.
+        urgent: How many urgent messages there were.
+        calm: How many non-urgent messages there were.
+        missed: Urgent messages not flagged.
+        wrong_category: Urgent messages flagged with an unexpected category, with what was said.
+        false_alarms: Non-urgent messages flagged, with the result.
+    """
+
+    language: str
+    urgent: int
+    calm: int
+    missed: tuple[Labelled, ...] = ()
+    wrong_category: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
+    false_alarms: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
+
+    @property
+    def recall(self) -> float:
+        """Share of urgent messages flagged as urgent."""
+        return (self.urgent - len(self.missed)) / self.urgent if self.urgent else 1.0
+
+    @property
+    def category_accuracy(self) -> float:
+        """Share of flagged urgent messages whose category was the expected one (or accepted)."""
+        flagged = self.urgent - len(self.missed)
+        return (flagged - len(self.wrong_category)) / flagged if flagged else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        """Share of non-urgent messages flagged as urgent."""
+        return len(self.false_alarms) / self.calm if self.calm else 0.0
+
+
+def read_labelled(path: Path) -> LabelledSet:
+    """Read one labelled file.
+
+    Raises:
+        ValueError: The file does not follow the format; the message names file and key.
+    """
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, Mapping) or raw.get("language") not in LOCALES:
+        raise ValueError(f"{path}: language: must be one of {LOCALES}")
+    messages: list[Labelled] = []
+    urgent = raw.get("urgent")
+    if not isinstance(urgent, Mapping):
+        raise ValueError(f"{path}: urgent: must map categories to messages")
+    for category, items in urgent.items():
+        if category not in CATEGORIES:
+            raise ValueError(f"{path}: urgent.{category}: unknown category")
+        for item in items:
+            if isinstance(item, str):
+                messages.append(Labelled(item, str(category)))
+            elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
+                messages.append(Labelled(item["text"], str(category),
+                                         frozenset(item.get("also", ()))))
+            else:
+                raise ValueError(f"{path}: urgent.{category}: {item!r} is not a message")
+    for item in raw.get("not-urgent", []):
+        if not isinstance(item, str):
+            raise ValueError(f"{path}: not-urgent: {item!r} is not a text")
+        messages.append(Labelled(item, None))
+    return LabelledSet(str(raw["language"]), tuple(messages))
+
+
+def read_split(folder: Path) -> dict[str, LabelledSet]:
+    """Read every language's labelled file in ``folder`` (e.g. ``holdout/``), by locale."""
+    sets = (read_labelled(path) for path in sorted(folder.glob("*.yaml")))
+    return {s.language: s for s in sets}
+
+
+def score(labelled: LabelledSet, decide: Callable[[str, str], Triage]) -> Scores:
+    """Run ``decide(text, locale)`` on every message of ``labelled`` and count the outcome."""
+    missed: list[Labelled] = []
+    wrong: list[tuple[Labelled, Triage]] = []
+    false_alarms: list[tuple[Labelled, Triage]] = []
+    for message in labelled.messages:
+        result = decide(message.text, labelled.language)
+        if message.category is None:
+            if result.urgent:
+                false_alarms.append((message, result))
+        elif not result.urgent:
+            missed.append(message)
+        elif result.category != message.category and result.category not in message.also:
+            wrong.append((message, result))
+    return Scores(labelled.language, len(labelled.urgent), len(labelled.calm), tuple(missed),
+                  tuple(wrong), tuple(false_alarms))

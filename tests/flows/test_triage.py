@@ -1,0 +1,282 @@
+"""Triage: categories, priority, figures of speech, misspellings, mixed languages, explanations."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flows.language import LOCALES
+from flows.triage import PRIORITY, default_lexicon, triage
+from flows.triage_lexicon import CATEGORIES, Lexicon, LexiconError, read_lexicon
+from flows.triage_text import fold_word, read_words, skeleton
+
+
+def category(text: str, locale: str | None = None) -> str | None:
+    return triage(text, locale=locale).category
+
+
+# -- the six categories, in the ways people write ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I want to disappear for good", "self-harm"),
+        ("tired of living", "self-harm"),
+        ("took all my pills", "self-harm"),
+        ("he said he will kill me", "violence"),
+        ("my stepfather touches me", "child-at-risk"),
+        ("we sleep outside tonight", "homeless-tonight"),
+        ("the kids haven't eaten since yesterday", "no-food"),
+        ("my husband isnt breathing", "medical"),
+        ("jag vill inte leva längre", "self-harm"),
+        ("pappa slår min lillebror", "child-at-risk"),
+        ("بدي انتحر", "self-harm"),
+        ("امشب جای خواب نداریم", "homeless-tonight"),
+        ("carruurtu wax ma cunin", "no-food"),
+        ("ክቐትለኪ እየ ኢሉኒ", "violence"),
+        ("не може дихати", "medical"),
+        ("mies uhkailee tappaa mut", "violence"),
+    ],
+)
+def test_flags_each_category_in_several_languages(text: str, expected: str) -> None:
+    result = triage(text)
+    assert result.urgent
+    assert result.category == expected, result.explanation
+
+
+def test_priority_is_documented_and_applied() -> None:
+    assert PRIORITY[:3] == ("self-harm", "medical", "child-at-risk")
+    assert set(PRIORITY) == set(CATEGORIES)
+    both = triage("he hits me and he hits the kids too", locale="en")
+    assert both.category == "child-at-risk"
+    assert "violence" in both.categories
+    overdose = triage("i took all my pills and now i cant breathe", locale="en")
+    assert overdose.categories[:2] == ("self-harm", "medical")
+
+
+def test_ordinary_questions_are_not_urgent() -> None:
+    for text in ("hur ansöker jag om försörjningsstöd", "what time does the reception open",
+                 "كيف بقدم على المساعدة المالية", "miten haen toimeentulotukea", ""):
+        result = triage(text)
+        assert not result.urgent, result.explanation
+        assert result.category is None
+        assert result.categories == ()
+
+
+# -- figures of speech and negation: explicit, explained, and local ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("lol i'm dying of laughter", "en"),
+        ("he beat me at chess", "en"),
+        ("this homework is killing me", "en"),
+        ("I'm starving, what's for dinner?", "en"),
+        ("i could kill for a coffee", "en"),
+        ("den här läxan tar livet av mig", "sv"),
+        ("han slog mig i schack", "sv"),
+        ("jag är inte hemlös", "sv"),
+        ("ingen slår mig, jag vill prata om skilsmässa", "sv"),
+        ("متت من الضحك", "ar"),
+        ("از خنده مردم", "fa_AF"),
+        ("qosol ayaan u dhintay", "so"),
+        ("ብሰሓቕ ሞይተ", "ti"),
+        ("ця домашка мене вбиває", "uk"),
+        ("tää läksy tappaa mut", "fi"),
+    ],
+)
+def test_figures_of_speech_and_negations_are_not_emergencies(text: str, locale: str) -> None:
+    result = triage(text, locale=locale)
+    assert not result.urgent, result.explanation
+
+
+def test_a_cancelled_alarm_is_explained_with_the_reason() -> None:
+    result = triage("han slog mig i schack igen", locale="sv")
+    assert not result.urgent
+    assert result.ignored
+    assert "game" in result.ignored[0].reason
+    assert "not violence" in result.explanation
+
+
+def test_a_figure_of_speech_does_not_hide_a_real_alarm_beside_it() -> None:
+    result = triage("lol dying of laughter at work but honestly i want to die", locale="en")
+    assert result.category == "self-harm", result.explanation
+    hungry_kids = triage("I'm starving, what's for dinner? the kids haven't eaten since monday")
+    assert hungry_kids.category == "no-food"
+
+
+def test_light_context_is_needed_for_hunger_to_be_ordinary() -> None:
+    assert category("I'm starving", "en") == "no-food"
+    assert category("I'm starving, what's for dinner?", "en") is None
+
+
+# -- spelling: misspellings, missing diacritics, stretched letters, words run together --------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sjävlmordstankar",  # letters swapped
+        "sjalvmord",  # no å/ä/ö
+        "själv mord",  # compound written apart
+        "i want to kill myselfff",  # stretched
+        "thinking about suicde",  # letter missing
+        "my ex keeps threatning me",  # letter missing
+        "SJÄLVMORD",
+    ],
+)
+def test_misspellings_and_missing_diacritics_are_caught(text: str) -> None:
+    result = triage(text)
+    assert result.urgent, text
+
+
+def test_the_explanation_says_when_a_word_was_misspelled() -> None:
+    result = triage("sjävlmordstankar", locale="sv")
+    assert result.evidence[0].how == "misspelled"
+    assert "misspelling" in result.explanation
+
+
+def test_arabic_and_dari_spelling_variants_fold_together() -> None:
+    assert fold_word("أنتحر") == fold_word("انتحر")
+    assert fold_word("می‌خواهم") == fold_word("میخواهم")
+    assert fold_word("١١") == "11"
+    assert category("وبالسكين هددني", "ar") == "violence"
+
+
+def test_geez_homophones_and_vowel_errors_are_tolerated() -> None:
+    assert fold_word("ሠ") == fold_word("ሰ")
+    assert skeleton(fold_word("ቐቲሉ")) == skeleton(fold_word("ቀተለ"))
+    assert category("ሰብኣየይ ይወቕዓኒ", "ti") == "violence"
+
+
+def test_words_keep_their_place_and_clause_breaks() -> None:
+    words = read_words("I can't, he b'є me")
+    assert [w.folded for w in words] == ["i", "cant", "he", "bє", "me"]
+    assert words[2].after_break and not words[1].after_break
+    assert words[1].text == "can't"
+
+
+# -- mixed languages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("jag är så tired of living asså", "self-harm"),
+        ("ما عندي boende الليلة", "homeless-tonight"),
+        ("socialjouren?? he said he will kill me", "violence"),
+        ("hjälp my husband beat me", "violence"),
+        ("barnen hungry no food", "no-food"),
+    ],
+)
+def test_mixed_languages_are_caught_with_every_lexicon(text: str, expected: str) -> None:
+    assert category(text) == expected
+
+
+def test_the_evidence_names_the_lexicon_each_phrase_came_from() -> None:
+    result = triage("hjälp, he said he will kill me", locale="sv")
+    assert result.language == "sv"
+    assert {e.lexicon for e in result.evidence} == {"en"}
+
+
+# -- result shape, language and explanation ------------------------------------------------
+
+
+def test_result_carries_language_explanation_and_contract_json() -> None:
+    result = triage("vi har ingen mat hemma", locale="sv")
+    assert result.as_json() == {"urgent": True, "category": "no-food", "language": "sv"}
+    assert result.evidence[0].words == "ingen mat"
+    assert "'ingen mat'" in result.explanation
+    assert "(sv)" in result.explanation
+
+
+def test_language_is_detected_or_defaults_to_swedish() -> None:
+    assert triage("I have a question about my appointment").language == "en"
+    assert triage("ሰላም").language == "ti"
+    assert triage("12345 !!!").language == "sv"
+    assert triage("hej", locale="fi").language == "fi"
+
+
+def test_unknown_locale_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown locale"):
+        triage("hej", locale="de")
+
+
+def test_is_fast_enough_for_every_message() -> None:
+    texts = ["my stepfather touches me at night", "jag vill inte leva längre",
+             "كيف بقدم على المساعدة المالية", "ሎሚ ለይቲ እንድቅሰሉ ቦታ የብልናን"] * 25
+    for text in texts[:4]:
+        triage(text, locale="sv")
+    start = time.perf_counter()
+    for text in texts:
+        triage(text, locale="sv")
+    per_message = (time.perf_counter() - start) / len(texts)
+    assert per_message < 0.005
+
+
+# -- the vocabulary files -------------------------------------------------------------------
+
+
+def test_shipped_vocabulary_covers_every_language() -> None:
+    assert default_lexicon().languages == tuple(sorted(LOCALES))
+
+
+def _lexicon(**changes: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "language": "en",
+        "urgent": {c: ["kill myself"] for c in CATEGORIES},
+    }
+    base.update(changes)
+    return base
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"language": "de"}, "x.yaml: language: 'de'"),
+        ({"urgent": {"self-harm": ["die"]}}, "x.yaml: urgent.medical: missing"),
+        ({"urgent": {**{c: ["a"] for c in CATEGORIES}, "sad": ["a"]}}, "urgent.sad: unknown"),
+        ({"urgent": {**{c: ["a"] for c in CATEGORIES}, "medical": ["@nope x"]}},
+         "x.yaml: urgent.medical[0]: unknown class @nope"),
+        ({"urgent": {**{c: ["a"] for c in CATEGORIES}, "medical": ["{a|b"]}},
+         "urgent.medical[0]: unclosed brace"),
+        ({"urgent": {**{c: ["a"] for c in CATEGORIES}, "medical": ["{a||b}"]}},
+         "urgent.medical[0]: empty alternative"),
+        ({"exceptions": [{"phrase": "dying of laughter"}]},
+         "x.yaml: exceptions[0].reason: say why"),
+        ({"exceptions": [{"phrase": "x", "reason": "y", "cancels": ["sad"]}]},
+         "exceptions[0].cancels: unknown category 'sad'"),
+        ({"stemming": "yes"}, "x.yaml: stemming: must be true or false"),
+        ({"colour": "red"}, "x.yaml: unknown key 'colour'"),
+    ],
+)
+def test_vocabulary_errors_name_the_file_and_the_key(changes: dict[str, object],
+                                                     message: str) -> None:
+    with pytest.raises(LexiconError) as caught:
+        Lexicon({"x.yaml": _lexicon(**changes)})
+    assert message in str(caught.value)
+
+
+def test_two_files_for_one_language_are_refused() -> None:
+    with pytest.raises(LexiconError, match="b.yaml: language: en is also in a.yaml"):
+        Lexicon({"a.yaml": _lexicon(), "b.yaml": _lexicon()})
+
+
+def test_a_broken_yaml_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "en.yaml").write_text("urgent: [unclosed", encoding="utf-8")
+    with pytest.raises(LexiconError, match="en.yaml: cannot be read"):
+        read_lexicon(tmp_path)
+
+
+def test_a_staff_added_phrase_works_without_code(tmp_path: Path) -> None:
+    data = _lexicon(urgent={**{c: ["zzqx"] for c in CATEGORIES},
+                            "no-food": ["{tomt|inget} i skafferiet"]})
+    (tmp_path / "en.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                      encoding="utf-8")
+    lexicon = read_lexicon(tmp_path)
+    assert triage("det är tomt i skafferiet", locale="sv", lexicon=lexicon).category == "no-food"
