@@ -150,5 +150,5 @@ def test_validation_errors_name_the_file_and_the_key(change: str, message: str) 
 def test_an_unreadable_file_is_named(tmp_path: Path) -> None:
     broken = tmp_path / "helplines.yaml"
     broken.write_text("helplines: [oops", encoding="utf-8")
-    with pytest.raises(HelplineError, match="helplines.yaml: cannot be read"):
+    with pytest.raises(HelplineError, match=r"helplines\.yaml: cannot be read"):
         load_helplines(broken)

@@ -263,13 +263,13 @@ def test_vocabulary_errors_name_the_file_and_the_key(changes: dict[str, object],
 
 
 def test_two_files_for_one_language_are_refused() -> None:
-    with pytest.raises(LexiconError, match="b.yaml: language: en is also in a.yaml"):
+    with pytest.raises(LexiconError, match=r"b\.yaml: language: en is also in a\.yaml"):
         Lexicon({"a.yaml": _lexicon(), "b.yaml": _lexicon()})
 
 
 def test_a_broken_yaml_file_is_named(tmp_path: Path) -> None:
     (tmp_path / "en.yaml").write_text("urgent: [unclosed", encoding="utf-8")
-    with pytest.raises(LexiconError, match="en.yaml: cannot be read"):
+    with pytest.raises(LexiconError, match=r"en\.yaml: cannot be read"):
         read_lexicon(tmp_path)
 
 
