@@ -138,6 +138,21 @@ class _Slot:
 
     alternatives: tuple[tuple[int, ...], ...]
     gap: int  # words that may stand between this slot and the previous one
+    # Runs by their first atom: a word with a handful of atoms then tries only the
+    # runs it can start, not every member of a class with hundreds of members.
+    by_first: Mapping[int, tuple[tuple[int, ...], ...]] = field(
+        default_factory=dict, compare=False, repr=False)
+    firsts: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
+
+    @classmethod
+    def of(cls, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
+        """Return a slot for these runs, indexed by first atom."""
+        alternatives = tuple(dict.fromkeys(runs))
+        by_first: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+        for run in alternatives:
+            by_first[run[0]].append(run)
+        return cls(alternatives, gap, {k: tuple(v) for k, v in by_first.items()},
+                   frozenset(by_first))
 
 
 @dataclass(frozen=True)
@@ -298,7 +313,7 @@ class Lexicon:
             if "{" in term or "}" in term or "|" in term:
                 raise LexiconError(f"{where}: stray brace or bar in {term!r}")
             runs = [self._run(term, language, where)]
-        return _Slot(tuple(dict.fromkeys(runs)), gap)
+        return _Slot.of(runs, gap)
 
     def _sequence(self, text: str, language: str, where: str,
                   classes: Mapping[str, list[tuple[str, str]]]) -> tuple[_Slot, ...]:
@@ -517,6 +532,9 @@ class Lexicon:
         # phrase number -> part number -> each match of that part
         parts: dict[int, dict[int, list[tuple[tuple[int, ...], tuple[str, ...]]]]] = \
             defaultdict(lambda: defaultdict(list))
+        present = matcher.present
+        # A phrase part whose words are not all somewhere in the message cannot match.
+        possible: dict[tuple[int, int], bool] = {}
         for start, atoms in enumerate(matcher.hits):
             starts = set(atoms)
             if start < len(matcher.joined):
@@ -529,6 +547,11 @@ class Lexicon:
                     tried.add(entry)
                     number, part_number = entry
                     slots = phrases[number].parts[part_number]
+                    if entry not in possible:
+                        possible[entry] = all(not slot.firsts.isdisjoint(present)
+                                              for slot in slots)
+                    if not possible[entry]:
+                        continue
                     result = matcher.sequence(slots, start, crosses_breaks)
                     if result is not None:
                         parts[number][part_number].append(result)
@@ -558,6 +581,7 @@ class _Matcher:
         self.words = words
         self.hits = hits
         self.joined = joined
+        self.present: set[int] = set().union(*hits, *joined)
 
     def _run_ends(self, run: tuple[int, ...], start: int
                   ) -> Iterator[tuple[int, tuple[int, ...], tuple[str, ...]]]:
@@ -595,7 +619,9 @@ class _Matcher:
             # Skips go left to right, so a break here blocks every longer skip too.
             if not crosses_breaks and here > first and self.words[here].after_break:
                 return None
-            options = [option for run in slot.alternatives
+            starting = self.hits[here].keys() | (
+                self.joined[here].keys() if here < len(self.joined) else set())
+            options = [option for atom in starting for run in slot.by_first.get(atom, ())
                        for option in self._run_ends(run, here)]
             # Exact matches first, so the explanation names the closest lexicon word.
             options.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
