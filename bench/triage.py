@@ -33,7 +33,8 @@ def main() -> None:
     compile_ms = (time.perf_counter() - started) * 1000
     splits = {name: read_split(DATA / name) for name in ("holdout", "dev")}
 
-    print("Triage quality (recall = urgent messages flagged; false alarms = ordinary messages flagged)")
+    print("Triage quality (recall: urgent messages flagged; "
+          "false alarms: ordinary messages flagged)")
     print(f"{'split':8} {'lang':6} {'urgent':>6} {'recall':>7} {'category':>9} "
           f"{'calm':>5} {'false alarms':>13}")
     for name, sets in splits.items():
