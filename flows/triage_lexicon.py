@@ -22,7 +22,8 @@ Phrase syntax, word by word (every word is folded like a message word):
 - ``word``: the word itself, its Snowball stem (``stemming: true``, four letters
   or more) and, for longer words, a misspelling of it (one edit from six
   letters, two from nine; Arabic script one from seven; Ge'ez by its skeleton).
-- ``=word``: this exact word only.
+- ``=word``: this exact word only (not its stem, a misspelling, or the word
+  with an Arabic proclitic split off).
 - ``word*``, ``*word``, ``*word*``: the word begins with, ends with, contains it.
 - ``{a|b c|d*}``: one of the alternatives; an alternative may be several words in a row.
 - ``@name``: any member of class ``name``, from every language's file.
@@ -336,6 +337,7 @@ class Lexicon:
 
     def _build_indexes(self) -> None:
         self._exact: dict[str, list[int]] = defaultdict(list)
+        self._exact_only: dict[str, list[int]] = defaultdict(list)
         self._prefix: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         self._suffix: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         self._stems: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -350,8 +352,10 @@ class Lexicon:
         for atom_id, atom in enumerate(self._atom_list):
             text = atom.text
             bone = skeleton(text)
-            if atom.kind in (WORD, EXACT_ONLY):
+            if atom.kind == WORD:
                 self._exact[text].append(atom_id)
+            elif atom.kind == EXACT_ONLY:
+                self._exact_only[text].append(atom_id)
             elif atom.kind == PREFIX:
                 self._prefix[len(text)][text].append(atom_id)
             elif atom.kind == SUFFIX:
@@ -444,6 +448,7 @@ class Lexicon:
                 if current is None or _HOW_RANK[how] < _HOW_RANK[current]:
                     found[atom_id] = how
 
+        add(self._exact_only.get(folded, ()), EXACT)
         for form in (folded, *variants):
             add(self._exact.get(form, ()), EXACT)
             for length, table in self._prefix.items():
