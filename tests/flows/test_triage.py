@@ -280,3 +280,17 @@ def test_a_staff_added_phrase_works_without_code(tmp_path: Path) -> None:
                                       encoding="utf-8")
     lexicon = read_lexicon(tmp_path)
     assert triage("det är tomt i skafferiet", locale="sv", lexicon=lexicon).category == "no-food"
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("tapaa meidät videolla", "fi"),  # "meet us", which shares a stem with "kill"
+        ("voinko tavata sosiaalityöntekijän huomenna", "fi"),
+        ("stöd för barn och ensamhet i området", "sv"),  # loneliness, not a child alone
+        ("nämä lapset ja yksinäisyys", "fi"),
+    ],
+)
+def test_words_that_only_look_like_alarm_words_stay_calm(text: str, locale: str) -> None:
+    result = triage(text, locale=locale)
+    assert not result.urgent, result.explanation
