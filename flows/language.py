@@ -101,8 +101,24 @@ def _detector() -> LanguageDetector:
 
 
 def warm_up() -> None:
-    """Load the language models now, so the first resident does not wait for them."""
-    _detector().detect_language_of("hej")
+    """Load the language models now, so the first resident does not wait for them.
+
+    Lingua loads each language's model the first time a text could be in it (a few
+    hundred milliseconds each), so one sample per language is detected here.
+    """
+    for sample in _WARM_UP_SAMPLES:
+        _detector().detect_language_of(sample)
+
+
+_WARM_UP_SAMPLES: Final = (
+    "jag behöver hjälp med pengar",
+    "i need help with money",
+    "أحتاج مساعدة في المال",
+    "من به کمک پولی ضرورت دارم",
+    "waxaan u baahanahay caawimaad lacageed",
+    "мені потрібна допомога з грошима",
+    "tarvitsen apua rahan kanssa",
+)
 
 
 def detect_language(text: str) -> str | None:

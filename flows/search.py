@@ -22,6 +22,7 @@ the bot says so honestly and offers the menu and a person instead of guessing.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -215,17 +216,14 @@ class SearchIndex:
             for locale, field, units in _texts(service):
                 length = 0.0
                 for unit in units:
-                    tokens = [t for t in _tokens(unit) if t[1] not in ALL_STOP_WORDS]
+                    tokens = _unit_keys(unit, locale)
                     if not tokens:
                         continue
                     # One word of a resident phrase ("betala hyran") is only a hint: it
                     # counts for a small share, and the whole phrase earns a bonus.
                     share = 1.0 if field != "words" or len(tokens) == 1 else 0.5 / len(tokens)
                     length += 1.0 if field == "words" else len(tokens)
-                    unit_keys = []
-                    for raw, folded in tokens:
-                        keys = _index_keys(raw, folded, locale)
-                        unit_keys.append(min(keys, key=len))
+                    for raw, keys in tokens:
                         for key in keys:
                             by_field = counts.setdefault((key, number), {}).setdefault(locale, {})
                             if field == "words":
@@ -239,8 +237,9 @@ class SearchIndex:
                                 whole and not known[(locale, field)][1]
                             ):
                                 known[(locale, field)] = (raw if field != "words" else unit, whole)
-                    if field == "words" and len(unit_keys) > 1:
-                        phrases.append((tuple(unit_keys), unit, locale))
+                    if field == "words" and len(tokens) > 1:
+                        phrase_keys = tuple(min(keys, key=len) for _, keys in tokens)
+                        phrases.append((phrase_keys, unit, locale))
                 lengths[(number, locale, field)] = length
             self.phrases.append(phrases)
         averages = _average_lengths(lengths)
@@ -356,7 +355,9 @@ class SearchIndex:
             return None
         if part in self.postings and self.postings[part].idf > 0:
             return part
-        for key in _query_stems(part, part):
+        # Compound parts are Swedish or Finnish words: only their stemmers are worth asking.
+        for locale in COMPOUNDING:
+            key = _match_key(part, locale)
             if key in self.postings and self.postings[key].idf > 0:
                 return key
         return None
@@ -512,10 +513,18 @@ def _explain(
 # -- text helpers ------------------------------------------------------------------------
 
 
+def _raw_words(text: str) -> list[str]:
+    """Return the lower-case words of ``text``, in the form the stemmers expect."""
+    lowered = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    return [raw for raw in _TOKEN.findall(lowered) if len(raw) > 1 or raw.isalpha()]
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     """Return (lower-case word, folded word) pairs; the raw form is what stemmers expect."""
-    lowered = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
-    return [(raw, fold(raw)) for raw in _TOKEN.findall(lowered) if len(raw) > 1 or raw.isalpha()]
+    return [(raw, _fold(raw)) for raw in _raw_words(text)]
+
+
+_fold = functools.lru_cache(maxsize=1 << 17)(fold)
 
 
 def _texts(service: Service) -> Iterable[tuple[str, str, list[str]]]:
@@ -528,9 +537,29 @@ def _texts(service: Service) -> Iterable[tuple[str, str, list[str]]]:
         yield locale, "words", list(words)
 
 
-def _index_keys(raw: str, folded: str, locale: str) -> set[str]:
-    keys = {folded, match_key(raw, locale), match_key(folded, locale)}
-    return {key for key in keys if key}
+# Snowball's stemmers are pure Python and slow (tens of microseconds a word); residents
+# and the catalogue reuse the same words all the time, so a bounded cache pays off.
+_match_key = functools.lru_cache(maxsize=1 << 17)(match_key)
+
+
+def _unit_keys(unit: str, locale: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Return each content word of a catalogue text with the keys it is indexed under."""
+    result = []
+    for raw in _raw_words(unit):
+        keys = _word_keys(raw, locale)
+        if keys:
+            result.append((raw, keys))
+    return result
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _word_keys(raw: str, locale: str) -> tuple[str, ...]:
+    """Return the keys one catalogue word is indexed under; none for a stop-word."""
+    folded = fold(raw)
+    if folded in ALL_STOP_WORDS:
+        return ()
+    keys = {folded, _match_key(raw, locale), _match_key(folded, locale)}
+    return tuple(sorted(key for key in keys if key))
 
 
 def _query_stems(raw: str, folded: str) -> set[str]:
@@ -538,15 +567,16 @@ def _query_stems(raw: str, folded: str) -> set[str]:
     script = script_of(folded)
     keys: set[str] = set()
     for locale in SCRIPT_LOCALES[script]:
-        keys.add(match_key(raw, locale))
-        keys.add(match_key(folded, locale))
+        keys.add(_match_key(raw, locale))
+        if folded != raw:
+            keys.add(_match_key(folded, locale))
     if script == "arabic":
         for prefix in _ARABIC_PREFIXES:
             if folded.startswith(prefix) and len(folded) - len(prefix) >= 3:
                 rest = folded[len(prefix) :]
                 keys.add(rest)
                 for locale in SCRIPT_LOCALES[script]:
-                    keys.add(match_key(rest, locale))
+                    keys.add(_match_key(rest, locale))
     elif script == "ethiopic":
         keys |= _tigrinya_variants(ethiopic_skeleton(folded))
     keys.discard(folded)
