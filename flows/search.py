@@ -59,6 +59,7 @@ OTHER_LANGUAGE: Final = 0.7
 # "hemtjänst"), whatever language they write in: they weigh almost as their own.
 SWEDISH_TERMS: Final = 0.85
 _SWEDISH_BIT: Final = 1 << LOCALES.index("sv")
+_LOCALE_BITS: Final = {locale: 1 << number for number, locale in enumerate(LOCALES)}
 # A service whose description merely mentions a word (often another service's name:
 # "call Socialjouren") counts this much when measuring how specific the word is (IDF).
 DESCRIPTION_DF_SHARE: Final = 0.25
@@ -207,68 +208,86 @@ class SearchIndex:
     # -- building ------------------------------------------------------------------------
 
     def _build(self, catalogue: Catalogue) -> None:
-        # (key, service) -> locale -> field -> term frequency, and the term it came from.
-        counts: dict[tuple[str, int], dict[str, dict[str, float]]] = {}
-        origins: dict[tuple[str, int], dict[tuple[str, str], tuple[str, bool]]] = {}
+        # Pass 1: the content words of every text, and each text's length.
+        texts: list[list[tuple[str, str, list[tuple[str, list[tuple[str, tuple[str, ...]]]]]]]]
+        texts = []
         lengths: dict[tuple[int, str, str], float] = {}
         for number, service in enumerate(catalogue):
+            groups = []
             phrases: list[tuple[tuple[str, ...], str, str]] = []
             for locale, field, units in _texts(service):
-                length = 0.0
-                for unit in units:
-                    tokens = _unit_keys(unit, locale)
-                    if not tokens:
-                        continue
-                    # One word of a resident phrase ("betala hyran") is only a hint: it
-                    # counts for a small share, and the whole phrase earns a bonus.
-                    share = 1.0 if field != "words" or len(tokens) == 1 else 0.5 / len(tokens)
-                    length += 1.0 if field == "words" else len(tokens)
-                    for raw, keys in tokens:
-                        for key in keys:
-                            by_field = counts.setdefault((key, number), {}).setdefault(locale, {})
-                            if field == "words":
-                                # A list, not prose: listing a word twice says nothing more.
-                                by_field[field] = max(by_field.get(field, 0.0), share)
-                            else:
-                                by_field[field] = by_field.get(field, 0.0) + share
-                            whole = field == "words" and share == 1.0
-                            known = origins.setdefault((key, number), {})
-                            if (locale, field) not in known or (
-                                whole and not known[(locale, field)][1]
-                            ):
-                                known[(locale, field)] = (raw if field != "words" else unit, whole)
-                    if field == "words" and len(tokens) > 1:
-                        phrase_keys = tuple(min(keys, key=len) for _, keys in tokens)
-                        phrases.append((phrase_keys, unit, locale))
-                lengths[(number, locale, field)] = length
+                tokenised = [(unit, _unit_keys(unit, locale)) for unit in units]
+                tokenised = [(unit, tokens) for unit, tokens in tokenised if tokens]
+                if field == "words":
+                    lengths[(number, locale, field)] = float(len(tokenised))
+                    for unit, tokens in tokenised:
+                        if len(tokens) > 1:
+                            keys = tuple(min(k, key=len) for _, k in tokens)
+                            phrases.append((keys, unit, locale))
+                else:
+                    lengths[(number, locale, field)] = float(sum(len(t) for _, t in tokenised))
+                groups.append((locale, field, tokenised))
+            # Resident words first, so a term is explained by the strongest field it is in.
+            groups.sort(key=lambda group: -FIELD_WEIGHTS[group[1]])
+            texts.append(groups)
             self.phrases.append(phrases)
         averages = _average_lengths(lengths)
         total = len(catalogue)
+        # Pass 2: per service, each key's BM25F weight per locale; keep the best locale.
         grouped: dict[str, list[tuple[int, float, int, tuple[str, str, str, bool], bool]]] = {}
-        for (key, number), by_locale in counts.items():
-            best_weight, best_locale, mask = 0.0, DEFAULT_LOCALE, 0
-            for locale, by_field in by_locale.items():
-                weight = 0.0
-                for field, frequency in by_field.items():
-                    norm = (
-                        1.0
-                        - FIELD_B[field]
-                        + FIELD_B[field]
-                        * (lengths[(number, locale, field)] / averages[(locale, field)])
+        for number, groups in enumerate(texts):
+            weights: dict[str, dict[str, float]] = {}
+            origins: dict[str, dict[str, tuple[str, str, bool]]] = {}
+            curated: set[str] = set()
+            for locale, field, tokenised in groups:
+                b = FIELD_B[field]
+                norm = 1.0 - b + b * lengths[(number, locale, field)] / averages[(locale, field)]
+                factor = FIELD_WEIGHTS[field] / max(norm, 0.1)
+                frequencies: dict[str, float] = {}
+                for unit, tokens in tokenised:
+                    if field == "words":
+                        # One word of a resident phrase ("betala hyran") is only a hint: it
+                        # counts for a small share, and the whole phrase earns a bonus.
+                        share = 1.0 if len(tokens) == 1 else 0.5 / len(tokens)
+                    else:
+                        share = 1.0
+                    whole = field == "words" and share == 1.0
+                    for raw, keys in tokens:
+                        for key in keys:
+                            if field == "words":
+                                # A list, not prose: listing a word twice says nothing more.
+                                if share > frequencies.get(key, 0.0):
+                                    frequencies[key] = share
+                            else:
+                                frequencies[key] = frequencies.get(key, 0.0) + 1.0
+                            by_locale = origins.setdefault(key, {})
+                            known = by_locale.get(locale)
+                            if known is None or (whole and known[1] == field and not known[2]):
+                                by_locale[locale] = (
+                                    unit if field == "words" else raw,
+                                    field,
+                                    whole,
+                                )
+                if field != "description":
+                    curated.update(frequencies)
+                for key, frequency in frequencies.items():
+                    per_locale = weights.setdefault(key, {})
+                    per_locale[locale] = per_locale.get(locale, 0.0) + factor * frequency
+            for key, per_locale in weights.items():
+                best_locale = max(per_locale, key=per_locale.__getitem__)
+                mask = 0
+                for locale in per_locale:
+                    mask |= _LOCALE_BITS[locale]
+                term, field, whole = origins[key][best_locale]
+                grouped.setdefault(key, []).append(
+                    (
+                        number,
+                        per_locale[best_locale],
+                        mask,
+                        (term, best_locale, field, whole),
+                        key in curated,
                     )
-                    weight += FIELD_WEIGHTS[field] * frequency / max(norm, 0.1)
-                mask |= 1 << LOCALES.index(locale)
-                if weight > best_weight:
-                    best_weight, best_locale = weight, locale
-            term_origins = origins[(key, number)]
-            field = max(
-                (f for (loc, f) in term_origins if loc == best_locale),
-                key=lambda f: FIELD_WEIGHTS[f],
-            )
-            term, whole = term_origins[(best_locale, field)]
-            origin = (term, best_locale, field, whole)
-            curated = any(f != "description" for (_, f) in term_origins)
-            grouped.setdefault(key, []).append((number, best_weight, mask, origin, curated))
+                )
         for key, rows in grouped.items():
             frequency = len(rows)
             idf = _idf(total, frequency)
