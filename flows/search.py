@@ -197,7 +197,8 @@ class SearchIndex:
 
     def __init__(self, catalogue: Catalogue) -> None:
         """Index every service's title, words and description in every locale."""
-        self.catalogue = catalogue
+        # No reference to the catalogue itself: the index lives in a WeakKeyDictionary keyed
+        # by the catalogue, and a value pointing back at its key would never be freed.
         self.service_ids = catalogue.ids
         self.postings: dict[str, _Posting] = {}
         # Multi-word resident phrases per service, as tuples of keys.

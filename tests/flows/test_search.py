@@ -171,3 +171,15 @@ def test_stop_words_alone_match_nothing(catalogue: Catalogue) -> None:
 
 def test_index_is_built_once_per_catalogue(catalogue: Catalogue) -> None:
     assert index_for(catalogue) is index_for(catalogue)
+
+
+def test_index_is_freed_with_its_catalogue(catalogue: Catalogue) -> None:
+    import gc
+    import weakref
+
+    copy = Catalogue(catalogue.services)
+    index = weakref.ref(index_for(copy))
+    assert search(copy, "hemtjänst").hits[0].service_id == "elderly-support"
+    del copy
+    gc.collect()
+    assert index() is None
