@@ -71,6 +71,14 @@ def run() -> None:
     run_bot(settings)
 
 
+@main.command()
+def sandbox() -> None:
+    """Run the bot on a built-in local Telegram, with a browser chat (no token, no internet)."""
+    from bot.sandbox import SETTINGS_OVERRIDES, run_sandbox
+
+    raise SystemExit(run_sandbox(settings_or_exit(**SETTINGS_OVERRIDES)))
+
+
 @main.group()
 def db() -> None:
     """Manage the database schema."""
