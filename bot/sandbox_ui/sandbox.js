@@ -405,7 +405,10 @@
       for (const control of this.root.querySelectorAll(".composer button, .composer textarea, [data-media]")) {
         control.disabled = !ready;
       }
-      if (!ready) return;
+      if (!ready) {
+        this.log.append(el("p", { class: "empty", text: this.emptyHint(this) }));
+        return;
+      }
       try {
         await loadChat(chatId);
       } catch (error) {
@@ -794,6 +797,11 @@
     for (;;) {
       try {
         const data = await api("GET", `/events?after=${store.lastSeq}&wait=${POLL_SECONDS}`);
+        if (data.last_seq < store.lastSeq) {
+          // A new sandbox on the same port: its world starts afresh, and so does the page.
+          window.location.reload();
+          return;
+        }
         for (const event of data.events) {
           if (event.seq <= store.lastSeq) continue;
           store.lastSeq = event.seq;
@@ -971,11 +979,13 @@
     for (const slot of document.querySelectorAll("[data-icon]")) slot.replaceWith(icon(slot.dataset.icon));
     residentPanel = new ChatPanel(document.querySelector('[data-chat="resident"]'), {
       replies: false,
-      emptyHint: () => "Send /start, or just write a question, as a resident would.",
+      emptyHint: (panel) => (panel.userId === null
+        ? "Create a resident to begin: a first name and the language their Telegram uses."
+        : "Send /start, or just write a question, as a resident would."),
     });
     staffPanel = new ChatPanel(document.getElementById("staff-chat"), {
       replies: true,
-      emptyHint: (panel) => (panel.isGroup
+      emptyHint: (panel) => (panel.userId === null ? "" : panel.isGroup
         ? "Nothing in the staff group yet."
         : "Staff can write to Nära privately too."),
     });
