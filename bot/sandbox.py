@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import logging
 import os
 import signal
 import socket
@@ -33,8 +32,6 @@ from bot.settings import Settings
 from flows.language import DEFAULT_LOCALE, LOCALES, OWN_NAMES, RIGHT_TO_LEFT, telegram_language_code
 from storage import queries
 from tgserver import World, setup_routes
-
-log = logging.getLogger(__name__)
 
 # Only ever accepted by the built-in server; shaped like a real token so every code path is real.
 SANDBOX_TOKEN = "1000000001:SANDBOXnaraLocalOnlyNotATelegramToken"  # noqa: S105 - not a secret
