@@ -1,4 +1,10 @@
-"""Deliver the outbox to Telegram: in order per chat, retrying until Telegram accepts."""
+"""Deliver the outbox to Telegram: in order per chat, retrying until Telegram accepts.
+
+Most calls are delivered straight after the transaction that queued them commits,
+from memory ("claimed" calls); calls that must wait (a retry, a restart's leftovers)
+are read back from the database by the sweeper. Either way one chat's calls go out
+one at a time, in the order they were queued, under that chat's lock.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,14 @@ import asyncio
 import logging
 import random
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from telegram import Bot
-from telegram.warnings import PTBUserWarning
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -21,6 +29,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.metrics import Metrics
 from storage import queries
@@ -36,6 +45,9 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUser
 # Between sweeps for calls that wait for a retry, or that a restart left behind.
 SWEEP_INTERVAL = 0.5
 LONGEST_BACKOFF = 60.0
+# Bot API calls under way at once. More only queue inside the HTTP client's pool, whose
+# bookkeeping grows with every waiting request.
+CONCURRENT_CALLS = 8
 
 
 def utcnow() -> datetime:
@@ -49,12 +61,66 @@ def retry_seconds(error: RetryAfter) -> float:
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
+@dataclass(frozen=True)
+class Call:
+    """One queued Bot API call, as stored in the outbox."""
+
+    id: int
+    chat_id: int
+    method: str
+    params: dict[str, Any]
+    caused_at: datetime | None = None
+    attempts: int = 0
+    not_before: datetime | None = None
+
+    @classmethod
+    def of(cls, row: OutboxMessage) -> Call:
+        """Return the call an outbox row holds."""
+        return cls(row.id, row.chat_id, row.method, dict(row.params or {}), row.caused_at,
+                   row.attempts, row.not_before)
+
+
 class Delivery(Enum):
     """What happened to one call."""
 
     SENT = "sent"
     LATER = "later"
     REFUSED = "refused"
+
+
+class DeliveredLog:
+    """Forgets delivered calls, many per transaction when many finish at once (group commit)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: list[tuple[int, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def record(self, call_id: int) -> None:
+        """Return once the database no longer owes this call."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((call_id, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        wait = 0.1
+        while self._pending:
+            batch, self._pending = self._pending, []
+            while True:
+                try:
+                    async with self.db.session() as session, session.begin():
+                        await queries.delivered(session, [call_id for call_id, _ in batch])
+                    break
+                except Exception:
+                    # Until this commits, a restart would send these again: keep trying.
+                    log.exception("could not record %d delivered calls; retrying", len(batch))
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, 10.0)
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
 
 class Courier:
@@ -67,33 +133,84 @@ class Courier:
         self._locks: dict[int, asyncio.Lock] = {}
         # How many deliveries want each chat's lock; the lock is dropped when none do.
         self._waiting: dict[int, int] = {}
+        # Calls a fresh delivery holds in memory; the sweeper leaves them alone.
+        self._claimed: set[int] = set()
+        # Chats with stored calls nobody holds (retries, leftovers): read them back first.
+        self._backlog: set[int] = set()
+        self._delivered = DeliveredLog(db)
         self._sweeps: set[asyncio.Task[None]] = set()
+        self._calls = asyncio.Semaphore(CONCURRENT_CALLS)
 
-    async def deliver(self, chat_id: int) -> None:
-        """Send everything owed to ``chat_id`` that is due, stopping at the first call to retry."""
+    @asynccontextmanager
+    async def _chat(self, chat_id: int) -> AsyncIterator[None]:
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
         try:
             async with lock:
-                while True:
-                    async with self.db.session() as session:
-                        call = await queries.next_outgoing(session, chat_id)
-                    if call is None:
-                        return
-                    if call.not_before is not None and call.not_before > self.clock():
-                        return
-                    if await self._send(call) is Delivery.LATER:
-                        return
+                yield
         finally:
             self._waiting[chat_id] -= 1
             if self._waiting[chat_id] == 0:
                 del self._waiting[chat_id]
                 del self._locks[chat_id]
 
-    async def _send(self, call: OutboxMessage) -> Delivery:
-        params = dict(call.params or {})
+    async def recover(self) -> int:
+        """Note every chat a previous run left calls for, so new calls wait behind them."""
+        async with self.db.session() as session:
+            owed = await queries.outgoing_chats(session)
+        self._backlog.update(chat_id for chat_id, _ in owed)
+        return len(owed)
+
+    def claim(self, calls: Sequence[Call]) -> None:
+        """Hold calls for a fresh delivery (before their transaction commits)."""
+        self._claimed.update(call.id for call in calls)
+
+    def release(self, calls: Sequence[Call]) -> None:
+        """Give up holding calls (their transaction failed, or the stored path takes over)."""
+        self._claimed.difference_update(call.id for call in calls)
+
+    async def deliver_fresh(self, chat_id: int, calls: Sequence[Call]) -> None:
+        """Send calls just committed for ``chat_id``, from memory, unless older ones wait."""
+        async with self._chat(chat_id):
+            if chat_id in self._backlog:
+                self.release(calls)
+                await self._deliver_stored(chat_id)
+                return
+            for index, call in enumerate(calls):
+                outcome = await self._send(call)
+                self._claimed.discard(call.id)
+                if outcome is Delivery.LATER:
+                    self.release(calls[index + 1 :])
+                    self._backlog.add(chat_id)
+                    return
+
+    async def deliver(self, chat_id: int) -> None:
+        """Send what the database holds for ``chat_id`` and is due, in order."""
+        async with self._chat(chat_id):
+            await self._deliver_stored(chat_id)
+
+    async def _deliver_stored(self, chat_id: int) -> None:
+        while True:
+            async with self.db.session() as session:
+                rows = await queries.outgoing_for_chat(session, chat_id, limit=20)
+            if not rows:
+                self._backlog.discard(chat_id)
+                return
+            for row in rows:
+                if row.id in self._claimed:
+                    return  # a fresh delivery holds it and will keep the order
+                if row.not_before is not None and row.not_before > self.clock():
+                    self._backlog.add(chat_id)
+                    return
+                if await self._send(Call.of(row)) is Delivery.LATER:
+                    self._backlog.add(chat_id)
+                    return
+
+    async def _send(self, call: Call) -> Delivery:
+        params = dict(call.params)
         try:
-            await self.bot.do_api_request(call.method, api_kwargs=params)
+            async with self._calls:
+                await self.bot.do_api_request(call.method, api_kwargs=params)
         except RetryAfter as error:
             return await self._later(call, retry_seconds(error), "429 retry after")
         except ChatMigrated as error:
@@ -109,14 +226,11 @@ class Courier:
             return await self._later(call, LONGEST_BACKOFF, "invalid token")
         except (Forbidden, BadRequest) as error:
             return await self._refused(call, error)
-        except NetworkError as error:
-            # Includes time-outs and Telegram's 5xx: the call may or may not have arrived,
-            # and a repeated message is better than a lost one.
-            return await self._later(call, self._backoff(call.attempts), type(error).__name__)
         except TelegramError as error:
+            # NetworkError covers time-outs and Telegram's 5xx: the call may or may not
+            # have arrived, and a repeated message is better than a lost one.
             return await self._later(call, self._backoff(call.attempts), type(error).__name__)
-        async with self.db.session() as session, session.begin():
-            await queries.delivered(session, call.id)
+        await self._delivered.record(call.id)
         if call.caused_at is not None and call.method == "sendMessage":
             self.metrics.reply_latency.observe((self.clock() - call.caused_at).total_seconds())
         return Delivery.SENT
@@ -126,14 +240,14 @@ class Courier:
         base = min(LONGEST_BACKOFF, 0.5 * 2**attempts)
         return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
 
-    async def _later(self, call: OutboxMessage, seconds: float, reason: str) -> Delivery:
+    async def _later(self, call: Call, seconds: float, reason: str) -> Delivery:
         self.metrics.api_failures.labels("retried").inc()
         log.warning("%s failed (%s); retrying in %.1f s", call.method, reason, seconds)
         async with self.db.session() as session, session.begin():
             await queries.postpone(session, call.id, self.clock() + timedelta(seconds=seconds), reason)
         return Delivery.LATER
 
-    async def _refused(self, call: OutboxMessage, error: TelegramError) -> Delivery:
+    async def _refused(self, call: Call, error: TelegramError) -> Delivery:
         self.metrics.api_failures.labels("refused").inc()
         # Telegram's own description names the rule broken; it does not quote our text.
         log.error("Telegram refused %s for good: %s: %s", call.method, type(error).__name__, error.message)
@@ -146,13 +260,16 @@ class Courier:
         while True:
             try:
                 async with self.db.session() as session:
-                    chats = await queries.chats_with_outgoing(session)
-                for chat_id in chats:
+                    owed = await queries.outgoing_chats(session)
+                for chat_id, call_id in owed:
+                    if call_id in self._claimed:
+                        continue
+                    self._backlog.add(chat_id)
                     if chat_id not in self._waiting:
                         task = asyncio.create_task(self.deliver(chat_id))
                         self._sweeps.add(task)
                         task.add_done_callback(self._sweeps.discard)
-            except Exception:  # noqa: BLE001 - the sweeper must outlive a database hiccup
+            except Exception:
                 self.metrics.errors.labels("courier").inc()
                 log.exception("sweeping the outbox failed; trying again")
             await asyncio.sleep(SWEEP_INTERVAL)

@@ -45,6 +45,7 @@ async def meet_resident(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         chat_id=chat.id,
         locale=locale_for_telegram(user.language_code),
         now=turn.now,
+        known=turn.known_residents,
     )
     turn.resident, turn.new_resident = resident, new
     current_locale.set(resident.locale)

@@ -1,10 +1,15 @@
 """From a stored update to its replies: chats side by side, one chat's updates in order.
 
 Every update is committed to the inbox before Telegram hears we have it (webhook:
-before the 200; polling: before the next ``offset`` confirms it). Handling one is a
-single transaction that marks it handled, changes what the flow decided and queues
+before the 200; polling: before the next ``offset`` confirms it). Handling an update
+is one transaction that marks it handled, changes what the flow decided and queues
 the replies in the outbox; so after a crash an update is handled again only if its
 transaction never committed, and nothing it decided is lost or done twice.
+
+Under load, the next update of every waiting chat is handled in one shared
+transaction (a batch): one commit for many residents instead of one each. If any
+handler in a batch fails, the batch is rolled back and its updates are handled one
+by one, so one resident's failure never touches another's.
 """
 
 from __future__ import annotations
@@ -15,13 +20,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 
-from bot.courier import Courier
+from bot.courier import Call, Courier
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.turn import Turn, handling
@@ -32,7 +37,9 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-LONGEST_DATABASE_WAIT = 30.0
+LONGEST_DATABASE_WAIT: Final = 30.0
+# Updates handled in one transaction at most (one per chat).
+BATCH: Final = 64
 
 
 def utcnow() -> datetime:
@@ -70,11 +77,16 @@ class Arrival:
 
 
 class HandlingFailed(Exception):
-    """A handler raised; the update's transaction is rolled back."""
+    """A handler raised; the transaction is rolled back."""
+
+
+def _calls(turn: Turn) -> list[Call]:
+    return [Call(row.id, row.chat_id, row.method, dict(row.params or {}), row.caused_at)
+            for row in turn.outgoing]
 
 
 class Pipeline:
-    """Stores updates, then hands each to the PTB application in its chat's lane."""
+    """Stores updates, then hands them to the PTB application: per chat in order, in batches."""
 
     def __init__(
         self,
@@ -89,17 +101,14 @@ class Pipeline:
         self.db, self.application, self.courier = db, application, courier
         self.settings, self.metrics, self.clock = settings, metrics, clock
         self._queues: dict[int, list[Arrival]] = {}
-        self._lanes: dict[int, asyncio.Task[None]] = {}
+        self._queued: set[int] = set()
+        self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
-        # Closed until the application is ready: updates are stored and queued, not handled.
-        self._open = False
+        self._worker: asyncio.Task[None] | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
 
-    def open(self) -> None:
-        """Start handling queued updates (call once the PTB application is initialized)."""
-        self._open = True
-        for key in list(self._queues):
-            self._start_lane(key)
+    # --- taking updates in --------------------------------------------------------------
 
     async def accept(self, payloads: Sequence[dict[str, Any]]) -> int:
         """Commit updates to the inbox, then queue the new ones; return how many were new.
@@ -126,111 +135,163 @@ class Pipeline:
         return len(pending)
 
     def _queue(self, arrival: Arrival) -> None:
-        queue = self._queues.setdefault(arrival.chat_key, [])
-        if any(waiting.update_id == arrival.update_id for waiting in queue):
+        if arrival.update_id in self._queued:
             return
-        heapq.heappush(queue, arrival)
-        if self._open:
-            self._start_lane(arrival.chat_key)
+        self._queued.add(arrival.update_id)
+        heapq.heappush(self._queues.setdefault(arrival.chat_key, []), arrival)
+        self._idle.clear()
+        self._wake.set()
 
-    def _start_lane(self, key: int) -> None:
-        if key not in self._lanes:
-            self._idle.clear()
-            self._lanes[key] = asyncio.create_task(self._lane(key))
+    def open(self) -> None:
+        """Start handling queued updates (call once the PTB application is initialized)."""
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work())
 
-    async def _lane(self, key: int) -> None:
-        queue = self._queues[key]
-        try:
-            while queue:
-                arrival = queue[0]
-                await self._handle_until_stored(arrival)
-                heapq.heappop(queue)
-        finally:
-            del self._lanes[key]
-            if not queue:
-                del self._queues[key]
-            if not self._lanes:
+    # --- handling -----------------------------------------------------------------------
+
+    async def _work(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queues:
+                heads = [queue[0] for queue in self._queues.values()][:BATCH]
+                await self._handle_until_stored(heads)
+                for arrival in heads:
+                    queue = self._queues[arrival.chat_key]
+                    heapq.heappop(queue)
+                    self._queued.discard(arrival.update_id)
+                    if not queue:
+                        del self._queues[arrival.chat_key]
+            if not self._deliveries:
                 self._idle.set()
 
-    async def _handle_until_stored(self, arrival: Arrival) -> None:
+    async def _handle_until_stored(self, arrivals: list[Arrival]) -> None:
         wait = 0.5
         while True:
             try:
-                await self.handle(arrival)
+                await self._handle(arrivals)
                 return
             except (SQLAlchemyError, OSError):
-                # The database is away; the update stays stored and waits for it, in order.
+                # The database is away; the updates stay stored and wait for it, in order.
                 self.metrics.errors.labels("database").inc()
-                log.exception("database unavailable while handling update %s; retrying in %.0f s",
-                              arrival.update_id, wait)
+                log.exception("database unavailable while handling %d updates; retrying in %.0f s",
+                              len(arrivals), wait)
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, LONGEST_DATABASE_WAIT)
+
+    async def _handle(self, arrivals: list[Arrival]) -> None:
+        updates = []
+        for arrival in arrivals:
+            try:
+                updates.append((arrival, Update.de_json(arrival.payload, self.application.bot)))
             except Exception:
-                # A bug must not stop this chat's lane: record it and move on.
+                # Not an update we can read: note it, never stop the line for it.
                 self.metrics.errors.labels("pipeline").inc()
-                log.exception("update %s could not be handled", arrival.update_id)
+                log.exception("update %s could not be read", arrival.update_id)
                 async with self.db.session() as session, session.begin():
                     await queries.mark_handled(session, arrival.update_id, self.clock(), "error")
-                return
-
-    async def handle(self, arrival: Arrival) -> None:
-        """Handle one stored update exactly once, then deliver what it queued."""
-        update = Update.de_json(arrival.payload, self.application.bot)
-        outcome = "ok"
+        if not updates:
+            return
         try:
-            chats = await self._decide(arrival, update)
+            turns = await self._decide(updates)
         except HandlingFailed:
-            outcome = "error"
-            self.metrics.errors.labels("handler").inc()
-            chats = await self._apologise(arrival, update)
-        if chats is None:
-            return  # handled before (a repeat); nothing more to do
-        self.metrics.updates.labels(outcome).inc()
-        for chat_id in chats:
-            await self.courier.deliver(chat_id)
+            if len(updates) == 1:
+                turns = [await self._apologise(*updates[0])]
+            else:
+                turns = [await self._decide_alone(arrival, update) for arrival, update in updates]
+        for turn in turns:
+            if turn is not None:
+                self._deliver(turn)
 
-    async def _decide(self, arrival: Arrival, update: Update) -> set[int] | None:
+    async def _decide(self, updates: list[tuple[Arrival, Update]]) -> list[Turn | None]:
+        """Handle several chats' next updates in one transaction; all commit or none."""
         now = self.clock()
-        async with self.db.session() as session:
-            async with session.begin():
-                if not await queries.mark_handled(session, arrival.update_id, now):
-                    return None
-                turn = Turn(
-                    session=session,
-                    settings=self.settings,
-                    update_id=arrival.update_id,
-                    received_at=arrival.received_at,
-                    now=now,
-                )
-                with handling(turn):
-                    await self.application.process_update(update)
-                if turn.failure is not None:
-                    raise HandlingFailed from turn.failure
-        return turn.chats
+        turns: list[Turn] = []
+        claimed: list[Call] = []
+        try:
+            async with self.db.session() as session:
+                async with session.begin():
+                    mine = await queries.mark_handled_many(
+                        session, [arrival.update_id for arrival, _ in updates], now
+                    )
+                    users = [u.effective_user.id for _, u in updates if u.effective_user is not None]
+                    known = await queries.residents_by_user(session, users)
+                    for arrival, update in updates:
+                        if arrival.update_id not in mine:
+                            continue  # handled before a restart
+                        turn = Turn(session=session, settings=self.settings,
+                                    update_id=arrival.update_id, received_at=arrival.received_at,
+                                    now=now, known_residents=known)
+                        with handling(turn):
+                            await self.application.process_update(update)
+                        if turn.failure is not None:
+                            raise HandlingFailed from turn.failure
+                        turns.append(turn)
+                    await session.flush()
+                    claimed = [call for turn in turns for call in _calls(turn)]
+                    # Held before the commit, so the sweeper never sends them as well.
+                    self.courier.claim(claimed)
+        except BaseException:
+            self.courier.release(claimed)
+            raise
+        for _ in turns:
+            self.metrics.updates.labels("ok").inc()
+        return list(turns)
 
-    async def _apologise(self, arrival: Arrival, update: Update) -> set[int] | None:
+    async def _decide_alone(self, arrival: Arrival, update: Update) -> Turn | None:
+        try:
+            (turn,) = await self._decide([(arrival, update)]) or [None]
+            return turn
+        except HandlingFailed:
+            return await self._apologise(arrival, update)
+
+    async def _apologise(self, arrival: Arrival, update: Update) -> Turn | None:
+        self.metrics.errors.labels("handler").inc()
         user, chat = update.effective_user, update.effective_chat
-        async with self.db.session() as session, session.begin():
-            if not await queries.mark_handled(session, arrival.update_id, self.clock(), "error"):
-                return None
-            if chat is None or chat.type != chat.PRIVATE or user is None:
-                return set()
-            resident = await queries.find_resident(session, user.id)
-            locale = resident.locale if resident else locale_for_telegram(user.language_code)
-            turn = Turn(
-                session=session,
-                settings=self.settings,
-                update_id=arrival.update_id,
-                received_at=arrival.received_at,
-                now=self.clock(),
-            )
-            if update.callback_query is not None:
-                turn.call(chat.id, "answerCallbackQuery", {"callback_query_id": update.callback_query.id})
-            turn.say(chat.id, welcome.something_went_wrong(), locale=locale)
-        return turn.chats
+        claimed: list[Call] = []
+        try:
+            async with self.db.session() as session, session.begin():
+                if not await queries.mark_handled(session, arrival.update_id, self.clock(), "error"):
+                    return None
+                self.metrics.updates.labels("error").inc()
+                turn = Turn(session=session, settings=self.settings, update_id=arrival.update_id,
+                            received_at=arrival.received_at, now=self.clock())
+                if chat is None or chat.type != chat.PRIVATE or user is None:
+                    return turn
+                resident = await queries.find_resident(session, user.id)
+                locale = resident.locale if resident else locale_for_telegram(user.language_code)
+                if update.callback_query is not None:
+                    turn.call(chat.id, "answerCallbackQuery", {"callback_query_id": update.callback_query.id})
+                turn.say(chat.id, welcome.something_went_wrong(), locale=locale)
+                await session.flush()
+                claimed = _calls(turn)
+                self.courier.claim(claimed)
+        except BaseException:
+            self.courier.release(claimed)
+            raise
+        return turn
+
+    def _deliver(self, turn: Turn) -> None:
+        by_chat: dict[int, list[Call]] = {}
+        for call in _calls(turn):
+            by_chat.setdefault(call.chat_id, []).append(call)
+        for chat_id, calls in by_chat.items():
+            task = asyncio.create_task(self.courier.deliver_fresh(chat_id, calls))
+            self._deliveries.add(task)
+            task.add_done_callback(self._delivered)
+
+    def _delivered(self, task: asyncio.Task[None]) -> None:
+        self._deliveries.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.metrics.errors.labels("courier").inc()
+            log.error("delivery failed: %s", type(task.exception()).__name__)
+        if not self._deliveries and not self._queues:
+            self._idle.set()
+
+    # --- stopping -----------------------------------------------------------------------
 
     async def drain(self) -> None:
-        """Wait until every queued update has been handled."""
+        """Wait until every queued update has been handled and its replies delivered."""
         await self._idle.wait()
 
     def backlog(self) -> int:
@@ -238,8 +299,8 @@ class Pipeline:
         return sum(len(queue) for queue in self._queues.values())
 
     async def cancel(self) -> None:
-        """Stop every lane now; what they had not committed stays stored for the next start."""
-        lanes = list(self._lanes.values())
-        for lane in lanes:
-            lane.cancel()
-        await asyncio.gather(*lanes, return_exceptions=True)
+        """Stop now; what was not committed stays stored for the next start."""
+        tasks = [*self._deliveries, *([self._worker] if self._worker else [])]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -15,12 +15,13 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
 from bot import handlers
-from bot.courier import Courier
+from bot.courier import CONCURRENT_CALLS, Courier
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.pipeline import Pipeline
-from bot.polling import ALLOWED_UPDATES, poll
+from bot.polling import ALLOWED_UPDATES, POLL_TIMEOUT, poll
 from bot.settings import Settings
+from bot.telegram_http import AiohttpRequest
 from bot.web import Probes, build_web_app
 from flows.language import DEFAULT_LOCALE, LOCALES, warm_up
 from storage.db import Database
@@ -40,8 +41,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         # We store, order and confirm updates ourselves (see bot/pipeline.py).
         .updater(None)
         .job_queue(None)
-        .connection_pool_size(64)
-        .pool_timeout(30)
+        .request(AiohttpRequest(connections=CONCURRENT_CALLS))
+        .get_updates_request(AiohttpRequest(connections=1, read_timeout=POLL_TIMEOUT + 10))
     )
     if settings.rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
@@ -90,6 +91,7 @@ class Nara:
         # The HTTP server first: in the sandbox it also serves the Bot API we connect to.
         await self._start_http()
         await self._initialize_application()
+        await self.courier.recover()
         await self.pipeline.recover()
         self.pipeline.open()
         self._tasks.append(asyncio.create_task(self.courier.sweep_forever()))

@@ -16,7 +16,7 @@ from bot.render import send_message_params
 from bot.settings import Settings
 from flows.replies import Reply
 from storage import queries
-from storage.models import Resident
+from storage.models import OutboxMessage, Resident
 
 
 @dataclass
@@ -31,7 +31,9 @@ class Turn:
     resident: Resident | None = None
     new_resident: bool = False
     failure: BaseException | None = None
-    chats: set[int] = field(default_factory=set)
+    # Residents looked up for a whole batch of updates at once (see bot/pipeline.py).
+    known_residents: dict[int, Resident | None] | None = None
+    outgoing: list[OutboxMessage] = field(default_factory=list)
 
     @property
     def locale(self) -> str:
@@ -45,15 +47,16 @@ class Turn:
 
     def call(self, chat_id: int, method: str, params: dict[str, Any]) -> None:
         """Queue any Bot API call; calls for one chat are delivered in the order queued."""
-        queries.add_outgoing(
-            self.session,
-            chat_id=chat_id,
-            method=method,
-            params=params,
-            now=self.now,
-            caused_at=self.received_at,
+        self.outgoing.append(
+            queries.add_outgoing(
+                self.session,
+                chat_id=chat_id,
+                method=method,
+                params=params,
+                now=self.now,
+                caused_at=self.received_at,
+            )
         )
-        self.chats.add(chat_id)
 
 
 _current: ContextVar[Turn] = ContextVar("nara_turn")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Insert, Table, delete, func, select, update
@@ -11,6 +11,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate, OutboxMessage, Resident, StaffMember, StartSource
+
+
+LAST_SEEN_PRECISION = timedelta(minutes=1)
 
 
 def _insert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
@@ -71,6 +74,19 @@ async def mark_handled(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def mark_handled_many(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> set[int]:
+    """Mark several updates handled at once; return the ids that were not handled before."""
+    if not update_ids:
+        return set()
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.handled_at.is_(None))
+        .values(handled_at=now, outcome="ok", payload=None)
+        .returning(InboxUpdate.update_id)
+    )
+    return set(result.scalars())
+
+
 async def count_pending_updates(session: AsyncSession) -> int:
     """Return how many stored updates wait to be handled."""
     result = await session.scalar(
@@ -107,28 +123,32 @@ def add_outgoing(
     return message
 
 
-async def next_outgoing(session: AsyncSession, chat_id: int) -> OutboxMessage | None:
-    """Return the oldest undelivered call for a chat (whether due yet or not)."""
+async def outgoing_for_chat(
+    session: AsyncSession, chat_id: int, *, limit: int = 20
+) -> Sequence[OutboxMessage]:
+    """Return the oldest undelivered calls for a chat (due yet or not), oldest first."""
     result = await session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.chat_id == chat_id, OutboxMessage.failed_at.is_(None))
         .order_by(OutboxMessage.id)
-        .limit(1)
-    )
-    return result.first()
-
-
-async def chats_with_outgoing(session: AsyncSession) -> Sequence[int]:
-    """Return every chat that is owed at least one call."""
-    result = await session.scalars(
-        select(OutboxMessage.chat_id).where(OutboxMessage.failed_at.is_(None)).distinct()
+        .limit(limit)
     )
     return result.all()
 
 
-async def delivered(session: AsyncSession, message_id: int) -> None:
-    """Forget a call Telegram accepted."""
-    await session.execute(delete(OutboxMessage).where(OutboxMessage.id == message_id))
+async def outgoing_chats(session: AsyncSession) -> Sequence[tuple[int, int]]:
+    """Return ``(chat_id, call id)`` of the first undelivered call of every chat owed one."""
+    result = await session.execute(
+        select(OutboxMessage.chat_id, func.min(OutboxMessage.id))
+        .where(OutboxMessage.failed_at.is_(None))
+        .group_by(OutboxMessage.chat_id)
+    )
+    return [(int(chat_id), int(call_id)) for chat_id, call_id in result]
+
+
+async def delivered(session: AsyncSession, call_ids: Sequence[int]) -> None:
+    """Forget calls Telegram accepted."""
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(call_ids)))
 
 
 async def postpone(
@@ -172,14 +192,43 @@ async def find_resident(session: AsyncSession, telegram_user_id: int) -> Residen
     return result.first()
 
 
+async def residents_by_user(
+    session: AsyncSession, telegram_user_ids: Sequence[int]
+) -> dict[int, Resident | None]:
+    """Look these Telegram users up in one query: their resident, or None for newcomers."""
+    wanted = set(telegram_user_ids)
+    if not wanted:
+        return {}
+    result = await session.scalars(select(Resident).where(Resident.telegram_user_id.in_(wanted)))
+    found: dict[int, Resident | None] = dict.fromkeys(wanted)
+    found.update({resident.telegram_user_id: resident for resident in result})
+    return found
+
+
 async def meet_resident(
-    session: AsyncSession, *, telegram_user_id: int, chat_id: int, locale: str, now: datetime
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    chat_id: int,
+    locale: str,
+    now: datetime,
+    known: dict[int, Resident | None] | None = None,
 ) -> tuple[Resident, bool]:
-    """Return the resident (created on first contact) and whether they are new."""
-    resident = await find_resident(session, telegram_user_id)
+    """Return the resident (created on first contact) and whether they are new.
+
+    ``known`` holds users looked up beforehand (see :func:`residents_by_user`); for them
+    no query is needed.
+    """
+    if known is not None and telegram_user_id in known:
+        resident = known[telegram_user_id]
+    else:
+        resident = await find_resident(session, telegram_user_id)
     if resident is not None:
-        resident.last_seen = now
-        resident.chat_id = chat_id
+        # To the minute is enough, and saves a write for every message of a conversation.
+        if now - resident.last_seen >= LAST_SEEN_PRECISION:
+            resident.last_seen = now
+        if resident.chat_id != chat_id:
+            resident.chat_id = chat_id
         return resident, False
     resident = Resident(
         telegram_user_id=telegram_user_id,
@@ -193,6 +242,8 @@ async def meet_resident(
     )
     session.add(resident)
     await session.flush()
+    if known is not None:
+        known[telegram_user_id] = resident
     return resident, True
 
 

@@ -90,22 +90,43 @@ async def test_outbox_keeps_order_postpones_and_gives_up(db: Database) -> None:
             queries.add_outgoing(session, chat_id=99, method="sendMessage", params={"text": text}, now=NOW)
         queries.add_outgoing(session, chat_id=98, method="sendMessage", params={"text": "x"}, now=NOW)
     async with db.session() as session, session.begin():
-        first = await queries.next_outgoing(session, 99)
-        assert first is not None and first.params == {"text": "one"}
+        first, second = await queries.outgoing_for_chat(session, 99)
+        assert (first.params, second.params) == ({"text": "one"}, {"text": "two"})
         await queries.postpone(session, first.id, NOW + timedelta(seconds=3), "RetryAfter 3")
     async with db.session() as session, session.begin():
-        same = await queries.next_outgoing(session, 99)
-        assert same is not None and same.id == first.id
+        same = (await queries.outgoing_for_chat(session, 99, limit=1))[0]
+        assert same.id == first.id
         assert same.attempts == 1 and same.not_before == NOW + timedelta(seconds=3)
-        assert sorted(await queries.chats_with_outgoing(session)) == [98, 99]
-        await queries.delivered(session, same.id)
+        owed = await queries.outgoing_chats(session)
+        assert sorted(chat for chat, _ in owed) == [98, 99]
+        assert dict(owed)[99] == first.id
+        await queries.delivered(session, [same.id])
     async with db.session() as session, session.begin():
-        second = await queries.next_outgoing(session, 99)
-        assert second is not None and second.params == {"text": "two"}
-        await queries.give_up(session, second.id, NOW, "BadRequest")
+        (left,) = await queries.outgoing_for_chat(session, 99)
+        assert left.params == {"text": "two"}
+        await queries.give_up(session, left.id, NOW, "BadRequest")
     async with db.session() as session:
-        assert await queries.next_outgoing(session, 99) is None
+        assert await queries.outgoing_for_chat(session, 99) == []
         assert await queries.count_outgoing(session) == 1
+
+
+async def test_many_updates_are_marked_handled_at_once_but_only_once(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        await queries.store_updates(session, [(i, i, {"u": i}) for i in range(40, 45)], NOW)
+        assert await queries.mark_handled(session, 41, NOW)
+    async with db.session() as session, session.begin():
+        won = await queries.mark_handled_many(session, [40, 41, 42, 99], NOW)
+    assert won == {40, 42}
+
+
+async def test_residents_are_fetched_for_many_users_at_once(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        for user in (1, 2, 3):
+            await queries.meet_resident(session, telegram_user_id=user, chat_id=user, locale="sv", now=NOW)
+    async with db.session() as session:
+        found = await queries.residents_by_user(session, [1, 3, 4])
+    assert sorted(found) == [1, 3, 4] and found[4] is None
+    assert found[3] is not None and found[3].telegram_user_id == 3
 
 
 async def test_resident_is_met_once_and_remembered(db: Database) -> None:
