@@ -21,7 +21,11 @@ def main() -> None:
     """Run the echo bot with PTB's defaults (long polling, sequential handling)."""
     root, token = sys.argv[1], sys.argv[2]
     application = (
-        ApplicationBuilder().token(token).base_url(f"{root}/bot").base_file_url(f"{root}/file/bot").build()
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .build()
     )
     application.add_handler(MessageHandler(filters.TEXT, echo))
     application.run_polling(poll_interval=0.0, timeout=10)

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,11 +100,16 @@ async def run_load(kind: str, residents: int, messages: int, window: int) -> Res
     temporary = tempfile.TemporaryDirectory(prefix="nara-bench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NARA_")}
     if kind == "nara":
-        env.update({
-            "NARA_TELEGRAM_TOKEN": TOKEN, "NARA_TELEGRAM_API_URL": root,
-            "NARA_DATABASE_URL": f"sqlite+aiosqlite:///{temporary.name}/nara.db",
-            "NARA_HTTP_PORT": str(free_port()), "NARA_RATE_LIMIT": "false", "NARA_LOG_LEVEL": "WARNING",
-        })
+        env.update(
+            {
+                "NARA_TELEGRAM_TOKEN": TOKEN,
+                "NARA_TELEGRAM_API_URL": root,
+                "NARA_DATABASE_URL": f"sqlite+aiosqlite:///{temporary.name}/nara.db",
+                "NARA_HTTP_PORT": str(free_port()),
+                "NARA_RATE_LIMIT": "false",
+                "NARA_LOG_LEVEL": "WARNING",
+            }
+        )
         command = [sys.executable, "-m", "bot", "run"]
         if os.environ.get("BENCH_PROFILE"):
             command[1:1] = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
@@ -116,7 +119,9 @@ async def run_load(kind: str, residents: int, messages: int, window: int) -> Res
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
         bot = world.find_bot()
-        people = [world.add_user(first_name=f"Resident {i}", language_code="sv") for i in range(residents)]
+        people = [
+            world.add_user(first_name=f"Resident {i}", language_code="sv") for i in range(residents)
+        ]
         chats = [world.private_chat(bot, person) for person in people]
         script = NARA_SCRIPT if kind == "nara" else None
 
@@ -127,12 +132,18 @@ async def run_load(kind: str, residents: int, messages: int, window: int) -> Res
             return nara_reply_kind(text, help_reply) if script else text
 
         def expected_kind(number: int) -> str:
-            return (text_for(number) if text_for(number).startswith("/") else "question") if script else text_for(number)
+            return (
+                (text_for(number) if text_for(number).startswith("/") else "question")
+                if script
+                else text_for(number)
+            )
 
         # Warm up: one message per resident, answered, before the clock starts.
         for person, chat in zip(people, chats, strict=True):
             world.user_sends(person, chat, text=text_for(0))
-        await wait_for(world, lambda: all(len(world.arrivals[c.id]) >= 1 for c in chats), process, log.name)
+        await wait_for(
+            world, lambda: all(len(world.arrivals[c.id]) >= 1 for c in chats), process, log.name
+        )
         help_reply = world.arrivals[chats[0].id][0][1]
         for chat in chats:
             world.arrivals[chat.id].clear()
@@ -175,12 +186,16 @@ async def run_load(kind: str, residents: int, messages: int, window: int) -> Res
         temporary.cleanup()
 
 
-async def wait_for(world: TimedWorld, ready: Any, process: subprocess.Popen[bytes], log_name: str) -> None:
+async def wait_for(
+    world: TimedWorld, ready: Any, process: subprocess.Popen[bytes], log_name: str
+) -> None:
     """Wait until ``ready()``; fail loudly if the bot died or nothing happens for a long time."""
     quiet_since = time.monotonic()
     while not ready():
         if process.poll() is not None:
-            raise SystemExit(f"the bot exited ({process.returncode}):\n{Path(log_name).read_text()}")
+            raise SystemExit(
+                f"the bot exited ({process.returncode}):\n{Path(log_name).read_text()}"
+            )
         if time.monotonic() - quiet_since > 60:
             raise SystemExit(f"no reply for 60 s; bot log:\n{Path(log_name).read_text()}")
         world.arrived.clear()
@@ -202,13 +217,17 @@ def report(result: Result) -> None:
 
 def main() -> None:
     """Run both bots and print the comparison."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--residents", type=int, default=20)
     parser.add_argument("--messages", type=int, default=50, help="per resident")
     parser.add_argument("--window", type=int, default=3, help="messages in flight per resident")
     args = parser.parse_args()
-    print(f"throughput: {args.residents} residents x {args.messages} messages, "
-          f"{args.window} in flight each; server in this process, bot in its own")
+    print(
+        f"throughput: {args.residents} residents x {args.messages} messages, "
+        f"{args.window} in flight each; server in this process, bot in its own"
+    )
     echo = asyncio.run(run_load("echo", args.residents, args.messages, args.window))
     report(echo)
     nara = asyncio.run(run_load("nara", args.residents, args.messages, args.window))

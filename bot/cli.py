@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from bot.settings import ConfigError, Settings, exit_on_config_error, load_settings
 from storage.models import STAFF_ROLES
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
-
-from bot.settings import ConfigError, Settings, exit_on_config_error, load_settings
 
 
 def settings_or_exit(**overrides: object) -> Settings:

@@ -25,7 +25,6 @@ from telegram.error import (
     ChatMigrated,
     Forbidden,
     InvalidToken,
-    NetworkError,
     RetryAfter,
     TelegramError,
 )
@@ -45,8 +44,8 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUser
 # Between sweeps for calls that wait for a retry, or that a restart left behind.
 SWEEP_INTERVAL = 0.5
 LONGEST_BACKOFF = 60.0
-# Bot API calls under way at once. More only queue inside the HTTP client's pool, whose
-# bookkeeping grows with every waiting request.
+# Bot API calls under way at once: enough to keep Telegram's 30 messages/s at a real
+# network's round trip, few enough that the HTTP pool stays small.
 CONCURRENT_CALLS = 8
 
 
@@ -76,8 +75,15 @@ class Call:
     @classmethod
     def of(cls, row: OutboxMessage) -> Call:
         """Return the call an outbox row holds."""
-        return cls(row.id, row.chat_id, row.method, dict(row.params or {}), row.caused_at,
-                   row.attempts, row.not_before)
+        return cls(
+            row.id,
+            row.chat_id,
+            row.method,
+            dict(row.params or {}),
+            row.caused_at,
+            row.attempts,
+            row.not_before,
+        )
 
 
 class Delivery(Enum):
@@ -237,22 +243,28 @@ class Courier:
 
     @staticmethod
     def _backoff(attempts: int) -> float:
-        base = min(LONGEST_BACKOFF, 0.5 * 2**attempts)
+        base: float = min(LONGEST_BACKOFF, 0.5 * 2.0**attempts)
         return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
 
     async def _later(self, call: Call, seconds: float, reason: str) -> Delivery:
         self.metrics.api_failures.labels("retried").inc()
         log.warning("%s failed (%s); retrying in %.1f s", call.method, reason, seconds)
         async with self.db.session() as session, session.begin():
-            await queries.postpone(session, call.id, self.clock() + timedelta(seconds=seconds), reason)
+            await queries.postpone(
+                session, call.id, self.clock() + timedelta(seconds=seconds), reason
+            )
         return Delivery.LATER
 
     async def _refused(self, call: Call, error: TelegramError) -> Delivery:
         self.metrics.api_failures.labels("refused").inc()
         # Telegram's own description names the rule broken; it does not quote our text.
-        log.error("Telegram refused %s for good: %s: %s", call.method, type(error).__name__, error.message)
+        log.error(
+            "Telegram refused %s for good: %s: %s", call.method, type(error).__name__, error.message
+        )
         async with self.db.session() as session, session.begin():
-            await queries.give_up(session, call.id, self.clock(), f"{type(error).__name__}: {error.message}")
+            await queries.give_up(
+                session, call.id, self.clock(), f"{type(error).__name__}: {error.message}"
+            )
         return Delivery.REFUSED
 
     async def sweep_forever(self) -> None:

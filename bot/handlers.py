@@ -65,9 +65,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if turn.resident is not None and turn.resident.source is None:
             turn.resident.source = source
     opens, closes = _office_hours()
-    reply = welcome.greeting(
-        municipality=turn.settings.municipality, opens=opens, closes=closes
-    )
+    reply = welcome.greeting(municipality=turn.settings.municipality, opens=opens, closes=closes)
     turn.say(update.effective_chat.id, reply)  # type: ignore[union-attr]
 
 
@@ -162,8 +160,12 @@ async def record_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> 
     if error is not None:
         # Only where it failed, never the message: exception texts can quote what residents wrote.
         where = traceback.extract_tb(error.__traceback__)
-        frames = "; ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in where[-4:])
-        log.error("handler failed on update %s: %s at %s", turn.update_id, type(error).__name__, frames)
+        frames = "; ".join(
+            f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in where[-4:]
+        )
+        log.error(
+            "handler failed on update %s: %s at %s", turn.update_id, type(error).__name__, frames
+        )
 
 
 def command_menu(
@@ -197,8 +199,14 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("language", offer_languages, filters=PRIVATE),
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
             MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
-            MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED, read_question),
-            MessageHandler(PRIVATE & ~filters.TEXT & ~filters.UpdateType.EDITED & ~filters.StatusUpdate.ALL, answer_unreadable),
+            MessageHandler(
+                PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
+                read_question,
+            ),
+            MessageHandler(
+                PRIVATE & ~filters.TEXT & ~filters.UpdateType.EDITED & ~filters.StatusUpdate.ALL,
+                answer_unreadable,
+            ),
             CallbackQueryHandler(press_unknown_button),
             ChatMemberHandler(notice_blocking, ChatMemberHandler.MY_CHAT_MEMBER),
         ]

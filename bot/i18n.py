@@ -36,7 +36,9 @@ def translations(locale: str) -> _gettext.GNUTranslations | _gettext.NullTransla
     folder = LOCALES_DIR / locale / "LC_MESSAGES"
     compiled = folder / f"{DOMAIN}.mo"
     source = folder / f"{DOMAIN}.po"
-    if compiled.is_file() and (not source.is_file() or compiled.stat().st_mtime >= source.stat().st_mtime):
+    if compiled.is_file() and (
+        not source.is_file() or compiled.stat().st_mtime >= source.stat().st_mtime
+    ):
         with compiled.open("rb") as handle:
             return _gettext.GNUTranslations(handle)
     if source.is_file():

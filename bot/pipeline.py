@@ -49,8 +49,16 @@ def utcnow() -> datetime:
 
 def chat_key(payload: dict[str, Any]) -> int:
     """Return the chat an update belongs to (its ordering key), from Telegram's raw JSON."""
-    for kind in ("message", "edited_message", "channel_post", "edited_channel_post",
-                 "my_chat_member", "chat_member", "chat_join_request", "business_message"):
+    for kind in (
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "my_chat_member",
+        "chat_member",
+        "chat_join_request",
+        "business_message",
+    ):
         body = payload.get(kind)
         if isinstance(body, dict) and isinstance(body.get("chat"), dict):
             return int(body["chat"]["id"])
@@ -81,8 +89,10 @@ class HandlingFailed(Exception):
 
 
 def _calls(turn: Turn) -> list[Call]:
-    return [Call(row.id, row.chat_id, row.method, dict(row.params or {}), row.caused_at)
-            for row in turn.outgoing]
+    return [
+        Call(row.id, row.chat_id, row.method, dict(row.params or {}), row.caused_at)
+        for row in turn.outgoing
+    ]
 
 
 class Pipeline:
@@ -174,8 +184,11 @@ class Pipeline:
             except (SQLAlchemyError, OSError):
                 # The database is away; the updates stay stored and wait for it, in order.
                 self.metrics.errors.labels("database").inc()
-                log.exception("database unavailable while handling %d updates; retrying in %.0f s",
-                              len(arrivals), wait)
+                log.exception(
+                    "database unavailable while handling %d updates; retrying in %.0f s",
+                    len(arrivals),
+                    wait,
+                )
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, LONGEST_DATABASE_WAIT)
 
@@ -209,28 +222,32 @@ class Pipeline:
         turns: list[Turn] = []
         claimed: list[Call] = []
         try:
-            async with self.db.session() as session:
-                async with session.begin():
-                    mine = await queries.mark_handled_many(
-                        session, [arrival.update_id for arrival, _ in updates], now
+            async with self.db.session() as session, session.begin():
+                mine = await queries.mark_handled_many(
+                    session, [arrival.update_id for arrival, _ in updates], now
+                )
+                users = [u.effective_user.id for _, u in updates if u.effective_user is not None]
+                known = await queries.residents_by_user(session, users)
+                for arrival, update in updates:
+                    if arrival.update_id not in mine:
+                        continue  # handled before a restart
+                    turn = Turn(
+                        session=session,
+                        settings=self.settings,
+                        update_id=arrival.update_id,
+                        received_at=arrival.received_at,
+                        now=now,
+                        known_residents=known,
                     )
-                    users = [u.effective_user.id for _, u in updates if u.effective_user is not None]
-                    known = await queries.residents_by_user(session, users)
-                    for arrival, update in updates:
-                        if arrival.update_id not in mine:
-                            continue  # handled before a restart
-                        turn = Turn(session=session, settings=self.settings,
-                                    update_id=arrival.update_id, received_at=arrival.received_at,
-                                    now=now, known_residents=known)
-                        with handling(turn):
-                            await self.application.process_update(update)
-                        if turn.failure is not None:
-                            raise HandlingFailed from turn.failure
-                        turns.append(turn)
-                    await session.flush()
-                    claimed = [call for turn in turns for call in _calls(turn)]
-                    # Held before the commit, so the sweeper never sends them as well.
-                    self.courier.claim(claimed)
+                    with handling(turn):
+                        await self.application.process_update(update)
+                    if turn.failure is not None:
+                        raise HandlingFailed from turn.failure
+                    turns.append(turn)
+                await session.flush()
+                claimed = [call for turn in turns for call in _calls(turn)]
+                # Held before the commit, so the sweeper never sends them as well.
+                self.courier.claim(claimed)
         except BaseException:
             self.courier.release(claimed)
             raise
@@ -251,17 +268,28 @@ class Pipeline:
         claimed: list[Call] = []
         try:
             async with self.db.session() as session, session.begin():
-                if not await queries.mark_handled(session, arrival.update_id, self.clock(), "error"):
+                if not await queries.mark_handled(
+                    session, arrival.update_id, self.clock(), "error"
+                ):
                     return None
                 self.metrics.updates.labels("error").inc()
-                turn = Turn(session=session, settings=self.settings, update_id=arrival.update_id,
-                            received_at=arrival.received_at, now=self.clock())
+                turn = Turn(
+                    session=session,
+                    settings=self.settings,
+                    update_id=arrival.update_id,
+                    received_at=arrival.received_at,
+                    now=self.clock(),
+                )
                 if chat is None or chat.type != chat.PRIVATE or user is None:
                     return turn
                 resident = await queries.find_resident(session, user.id)
                 locale = resident.locale if resident else locale_for_telegram(user.language_code)
                 if update.callback_query is not None:
-                    turn.call(chat.id, "answerCallbackQuery", {"callback_query_id": update.callback_query.id})
+                    turn.call(
+                        chat.id,
+                        "answerCallbackQuery",
+                        {"callback_query_id": update.callback_query.id},
+                    )
                 turn.say(chat.id, welcome.something_went_wrong(), locale=locale)
                 await session.flush()
                 claimed = _calls(turn)

@@ -19,7 +19,7 @@ ALLOWED_UPDATES: Final = ["message", "edited_message", "callback_query", "my_cha
 POLL_TIMEOUT: Final = 25
 
 
-async def poll(bot: Bot, pipeline: Pipeline, *, timeout: int = POLL_TIMEOUT) -> None:
+async def poll(bot: Bot, pipeline: Pipeline, *, timeout: int = POLL_TIMEOUT) -> None:  # noqa: ASYNC109 - Telegram's long-poll parameter
     """Fetch updates forever; cancel the task to stop.
 
     PTB's own Updater confirms updates as soon as they are queued, so a crash loses

@@ -24,7 +24,9 @@ def _split(paragraphs: list[str]) -> list[str]:
             messages.append(current)
         # One paragraph longer than a message is cut at a line break or a space.
         while len(paragraph) > MESSAGE_LIMIT:
-            cut = max(paragraph.rfind("\n", 0, MESSAGE_LIMIT), paragraph.rfind(" ", 0, MESSAGE_LIMIT))
+            cut = max(
+                paragraph.rfind("\n", 0, MESSAGE_LIMIT), paragraph.rfind(" ", 0, MESSAGE_LIMIT)
+            )
             cut = cut if cut > 0 else MESSAGE_LIMIT
             messages.append(paragraph[:cut])
             paragraph = paragraph[cut:].lstrip()
@@ -50,8 +52,12 @@ def send_message_params(reply: Reply, chat_id: int, locale: str) -> list[dict[st
     """Return one ``sendMessage`` parameter set per message; buttons go on the last one."""
     texts = _split([render(text, locale) for text in reply.paragraphs])
     calls: list[dict[str, Any]] = [
-        {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
-         "link_preview_options": {"is_disabled": True}}
+        {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
         for text in texts
     ]
     markup = keyboard(reply, locale)

@@ -1,4 +1,4 @@
-"""A running Nära: migrations, the PTB application, the pipeline, the courier and the HTTP server."""
+"""A running Nära: migrations, PTB application, pipeline, courier and HTTP server."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         .get_updates_request(AiohttpRequest(connections=1, read_timeout=POLL_TIMEOUT + 10))
     )
     if settings.rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+        # 30/s overall and 20/min per group, as Telegram asks; a 429 still goes to the outbox.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     application = builder.build()
     handlers.wire(application)
     return application
@@ -119,12 +120,16 @@ class Nara:
                 log.info("connected to the Bot API as @%s", me.username)
                 return
             except NetworkError as error:
-                log.warning("Bot API not reachable (%s); retrying in %.0f s", type(error).__name__, wait)
+                log.warning(
+                    "Bot API not reachable (%s); retrying in %.0f s", type(error).__name__, wait
+                )
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 30.0)
 
     async def _start_http(self) -> None:
-        probes = Probes(db=self.db, bot=self.application.bot, metrics=self.metrics, pipeline=self.pipeline)
+        probes = Probes(
+            db=self.db, bot=self.application.bot, metrics=self.metrics, pipeline=self.pipeline
+        )
         app = build_web_app(
             probes=probes,
             pipeline=self.pipeline,
@@ -137,7 +142,7 @@ class Nara:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.http_host, self.settings.http_port)
         await site.start()
-        server = site._server  # noqa: SLF001 - aiohttp exposes the bound port only here
+        server = site._server
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self.settings.http_port
         log.info("HTTP server on %s:%s", self.settings.http_host, self.port)
@@ -148,12 +153,21 @@ class Nara:
         wait = 1.0
         while True:
             try:
-                await bot.do_api_request("setMyCommands", api_kwargs=handlers.command_menu(DEFAULT_LOCALE, for_language=False))
+                await bot.do_api_request(
+                    "setMyCommands",
+                    api_kwargs=handlers.command_menu(DEFAULT_LOCALE, for_language=False),
+                )
                 for locale in LOCALES:
-                    await bot.do_api_request("setMyCommands", api_kwargs=handlers.command_menu(locale))
+                    await bot.do_api_request(
+                        "setMyCommands", api_kwargs=handlers.command_menu(locale)
+                    )
                 return
             except TelegramError as error:
-                log.warning("could not publish command menus (%s: %s); retrying", type(error).__name__, error.message)
+                log.warning(
+                    "could not publish command menus (%s: %s); retrying",
+                    type(error).__name__,
+                    error.message,
+                )
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 300.0)
 

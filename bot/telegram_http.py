@@ -9,8 +9,7 @@ bot's calls go through an aiohttp session instead.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -64,31 +63,20 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-        connect = DEFAULT_CONNECT_TIMEOUT if isinstance(connect_timeout, DefaultValue) else connect_timeout
+        connect = (
+            DEFAULT_CONNECT_TIMEOUT
+            if isinstance(connect_timeout, DefaultValue)
+            else connect_timeout
+        )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
-        body: Any = None
-        if request_data is not None:
-            if request_data.contains_files:
-                form = aiohttp.FormData()
-                for name, value in request_data.json_parameters.items():
-                    form.add_field(name, value)
-                for name, (filename, content, mimetype) in _files(request_data):
-                    form.add_field(name, content, filename=filename, content_type=mimetype)
-                body = form
-            else:
-                body = request_data.json_parameters
+        if request_data is not None and request_data.contains_files:
+            # Nära never uploads files (it sends text and buttons only).
+            raise NetworkError("this transport does not upload files")
+        body = request_data.json_parameters if request_data is not None else None
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
                 return response.status, await response.read()
-        except (TimeoutError, asyncio.TimeoutError) as error:
+        except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
-
-
-def _files(request_data: RequestData) -> list[tuple[str, tuple[str, Any, str]]]:
-    parts = []
-    for name, value in request_data.multipart_data.items():
-        filename, content, mimetype = value if len(value) == 3 else (*value, "application/octet-stream")  # type: ignore[misc]
-        parts.append((name, (filename, content, mimetype)))
-    return parts

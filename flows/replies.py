@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
-def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention for "mark, don't translate"
+def N_(msgid: str) -> str:
     """Mark ``msgid`` for extraction; it is translated later, in the resident's language."""
     return msgid
 

@@ -43,15 +43,23 @@ def greeting(*, municipality: str, opens: str, closes: str) -> Reply:
         ),
         Text.of(N_("I am a computer program, not a person.")),
         Text.of(
-            N_("Write your question in your own words. I tell you what help there is and how to get it.")
+            N_(
+                "Write your question in your own words. I tell you what help there is and how to get it."  # noqa: E501
+            )
         ),
         Text.of(
-            N_("A person from social services reads messages on weekdays from {opens} to {closes}."),
+            N_(
+                "A person from social services reads messages on weekdays from {opens} to {closes}."
+            ),
             opens=opens,
             closes=closes,
         ),
         EMERGENCY,
-        Text.of(N_("Please do not send more personal details than needed. Telegram chats are not fully private.")),
+        Text.of(
+            N_(
+                "Please do not send more personal details than needed. Telegram chats are not fully private."  # noqa: E501
+            )
+        ),
         Text.of(N_("To change the language, send /language.")),
     )
 

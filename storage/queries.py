@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate, OutboxMessage, Resident, StaffMember, StartSource
 
-
 LAST_SEEN_PRECISION = timedelta(minutes=1)
 
 
@@ -74,7 +73,9 @@ async def mark_handled(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def mark_handled_many(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> set[int]:
+async def mark_handled_many(
+    session: AsyncSession, update_ids: Sequence[int], now: datetime
+) -> set[int]:
     """Mark several updates handled at once; return the ids that were not handled before."""
     if not update_ids:
         return set()
@@ -98,7 +99,9 @@ async def count_pending_updates(session: AsyncSession) -> int:
 async def forget_handled_updates(session: AsyncSession, before: datetime) -> int:
     """Delete handled updates older than ``before`` (Telegram repeats none after a day)."""
     result = await session.execute(
-        delete(InboxUpdate).where(InboxUpdate.handled_at.is_not(None), InboxUpdate.handled_at < before)
+        delete(InboxUpdate).where(
+            InboxUpdate.handled_at.is_not(None), InboxUpdate.handled_at < before
+        )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -158,9 +161,7 @@ async def postpone(
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(
-            not_before=not_before, attempts=OutboxMessage.attempts + 1, last_error=error[:200]
-        )
+        .values(not_before=not_before, attempts=OutboxMessage.attempts + 1, last_error=error[:200])
     )
 
 
@@ -293,9 +294,7 @@ async def add_staff_member(
     )
     member = result.first()
     if member is None:
-        member = StaffMember(
-            telegram_user_id=telegram_user_id, name=name, role=role, added_at=now
-        )
+        member = StaffMember(telegram_user_id=telegram_user_id, name=name, role=role, added_at=now)
         session.add(member)
     else:
         member.name, member.role, member.removed_at = name, role, None
@@ -303,7 +302,9 @@ async def add_staff_member(
     return member
 
 
-async def list_staff(session: AsyncSession, *, include_removed: bool = False) -> Sequence[StaffMember]:
+async def list_staff(
+    session: AsyncSession, *, include_removed: bool = False
+) -> Sequence[StaffMember]:
     """Return staff members by name."""
     statement = select(StaffMember).order_by(StaffMember.name, StaffMember.id)
     if not include_removed:

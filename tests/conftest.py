@@ -50,9 +50,7 @@ def database_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def database_url(
-    database_kind: str, request: pytest.FixtureRequest, tmp_path: object
-) -> str:
+async def database_url(database_kind: str, request: pytest.FixtureRequest, tmp_path: object) -> str:
     """A new, empty database (before migrations)."""
     return await fresh_database_url(database_kind, request, tmp_path)
 

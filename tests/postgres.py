@@ -22,7 +22,9 @@ def _free_port() -> int:
 
 
 def _binaries() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4])
+    )
     if not found:
         raise PostgresUnavailable(
             "PostgreSQL server binaries not found: install Debian's `postgresql` "
@@ -53,15 +55,34 @@ class PostgresServer:
         """Create the cluster and start the server; raise with its log if it fails."""
         if self._as_postgres:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", self.user,
-                  "-E", "UTF8", "--locale=C.UTF-8")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            self.user,
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
             "-c fsync=off -c full_page_writes=off -c max_connections=200"
         )
         try:
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
-                      str(self.root / "server.log"), "-o", options, "-w", "start")
+            self._run(
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.root / "server.log"),
+                "-o",
+                options,
+                "-w",
+                "start",
+            )
         except subprocess.CalledProcessError as error:
             log = (self.root / "server.log").read_text(errors="replace")
             raise RuntimeError(f"PostgreSQL did not start: {error.stderr}\n{log}") from error

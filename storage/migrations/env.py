@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy import Connection
@@ -12,7 +13,7 @@ from storage.models import Base, UTCDateTime
 target_metadata = Base.metadata
 
 
-def render_item(kind: str, value: object, _context: object) -> str | bool:
+def render_item(kind: str, value: Any, _context: Any) -> str | Literal[False]:
     # Migrations spell out the plain column type, so they never import our models.
     if kind == "type" and isinstance(value, UTCDateTime):
         return "sa.DateTime(timezone=True)"

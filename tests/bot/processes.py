@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 class BotProcess:
     """``python -m bot run`` with its own environment; logs go to a file for post-mortems."""
 
-    def __init__(self, *, telegram_url: str, database_url: str, log_path: Path, webhook: bool) -> None:
+    def __init__(
+        self, *, telegram_url: str, database_url: str, log_path: Path, webhook: bool
+    ) -> None:
         self.port = free_port()
         self.log_path = log_path
         self.env = {key: value for key, value in os.environ.items() if not key.startswith("NARA_")}
@@ -55,9 +57,14 @@ class BotProcess:
     async def _ready(self) -> bool:
         assert self.process is not None
         if self.process.poll() is not None:
-            raise AssertionError(f"bot exited with {self.process.returncode}:\n{self.log_path.read_text()}")
+            raise AssertionError(
+                f"bot exited with {self.process.returncode}:\n{self.log_path.read_text()}"
+            )
         try:
-            async with aiohttp.ClientSession() as session, session.get(f"{self.url}/readyz") as response:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"{self.url}/readyz") as response,
+            ):
                 return response.status == 200
         except aiohttp.ClientError:
             return False

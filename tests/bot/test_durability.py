@@ -15,6 +15,7 @@ from tests.bot.harness import LocalTelegram, bot_settings, running_bot
 from tests.bot.processes import BotProcess
 from tgserver import SandboxClient
 
+
 def delivered_updates(telegram: LocalTelegram) -> int:
     """Updates the webhook answered with a 2xx (Telegram forgets those)."""
     bot = telegram.world.find_bot()
@@ -24,25 +25,51 @@ def delivered_updates(telegram: LocalTelegram) -> int:
 def bot_state_per_chat(database: Path) -> tuple[Counter[int], Counter[int]]:
     """Handled updates and undelivered outbox calls per chat, read straight from SQLite."""
     with sqlite3.connect(database) as connection:
-        handled = Counter(dict(connection.execute(
-            "SELECT chat_key, count(*) FROM inbox WHERE handled_at IS NOT NULL GROUP BY chat_key")))
-        owed = Counter(dict(connection.execute(
-            "SELECT chat_id, count(*) FROM outbox WHERE failed_at IS NULL GROUP BY chat_id")))
+        handled = Counter(
+            dict(
+                connection.execute(
+                    "SELECT chat_key, count(*) FROM inbox"
+                    " WHERE handled_at IS NOT NULL GROUP BY chat_key"
+                )
+            )
+        )
+        owed = Counter(
+            dict(
+                connection.execute(
+                    "SELECT chat_id, count(*) FROM outbox WHERE failed_at IS NULL GROUP BY chat_id"
+                )
+            )
+        )
     return handled, owed
 
 
-async def test_the_webhook_refuses_a_wrong_or_missing_secret(telegram: LocalTelegram, sqlite_url: str) -> None:
+async def test_the_webhook_refuses_a_wrong_or_missing_secret(
+    telegram: LocalTelegram, sqlite_url: str
+) -> None:
     settings = bot_settings(
-        telegram.url, sqlite_url, webhook_url="http://127.0.0.1:9/telegram/in",
+        telegram.url,
+        sqlite_url,
+        webhook_url="http://127.0.0.1:9/telegram/in",
         webhook_secret="the-right-secret",
     )
     async with running_bot(settings) as nara:
-        update = {"update_id": 77, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
-                                              "from": {"id": 5, "is_bot": False, "first_name": "X"}, "text": "hej"}}
+        update = {
+            "update_id": 77,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 5, "type": "private"},
+                "from": {"id": 5, "is_bot": False, "first_name": "X"},
+                "text": "hej",
+            },
+        }
         url = f"http://127.0.0.1:{nara.port}/telegram/in"
         async with aiohttp.ClientSession() as session:
-            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "the-wrong-secret"},
-                            {"X-Telegram-Bot-Api-Secret-Token": "the-right-secre"}):
+            for headers in (
+                {},
+                {"X-Telegram-Bot-Api-Secret-Token": "the-wrong-secret"},
+                {"X-Telegram-Bot-Api-Secret-Token": "the-right-secre"},
+            ):
                 async with session.post(url, json=update, headers=headers) as response:
                     assert response.status == 401
             async with nara.db.session() as session_db:
@@ -50,8 +77,9 @@ async def test_the_webhook_refuses_a_wrong_or_missing_secret(telegram: LocalTele
 
                 assert await queries.count_pending_updates(session_db) == 0
                 assert await queries.pending_updates(session_db) == []
-            async with session.post(url, json=update,
-                                    headers={"X-Telegram-Bot-Api-Secret-Token": "the-right-secret"}) as response:
+            async with session.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "the-right-secret"}
+            ) as response:
                 assert response.status == 200
 
 
@@ -77,7 +105,9 @@ def bot_replies(telegram: LocalTelegram, chat_id: int) -> list[str]:
     chat = telegram.world.find_chat(bot, chat_id)
     if chat is None:
         return []
-    messages = sorted((m for m in chat.messages.values() if m.sender.id == bot.id), key=lambda m: m.message_id)
+    messages = sorted(
+        (m for m in chat.messages.values() if m.sender.id == bot.id), key=lambda m: m.message_id
+    )
     view = telegram.world.message_view
     from tgserver.client import ChatMessage
 
@@ -96,18 +126,28 @@ def without_one_repeat(replies: list[str], repeats: int) -> list[str]:
 
 
 async def kill_mid_burst_and_restart(
-    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path, *, webhook: bool, people: int, rounds: int
+    telegram: LocalTelegram,
+    tg: SandboxClient,
+    tmp_path: Path,
+    *,
+    webhook: bool,
+    people: int,
+    rounds: int,
 ) -> tuple[int, int, int]:
     """Kill the bot mid-burst, restart it, and check every resident's replies.
 
     Returns (updates handled before the kill, all updates, replies that were in flight).
     """
     database = tmp_path / "nara.db"
-    bot = BotProcess(telegram_url=telegram.url, database_url=f"sqlite+aiosqlite:///{database}",
-                     log_path=tmp_path / "bot.log", webhook=webhook)
+    bot = BotProcess(
+        telegram_url=telegram.url,
+        database_url=f"sqlite+aiosqlite:///{database}",
+        log_path=tmp_path / "bot.log",
+        webhook=webhook,
+    )
     await bot.start()
     residents = [await tg.add_user(f"Resident {i}", language_code="en") for i in range(people)]
-    script = (SCRIPT * rounds)
+    script = SCRIPT * rounds
     chat_ids = [r.id for r in residents]
 
     async def write(resident: object) -> None:
@@ -117,10 +157,13 @@ async def kill_mid_burst_and_restart(
     burst = asyncio.gather(*(write(r) for r in residents))
     total = len(residents) * len(script)
     if webhook:
-        await BotProcess.wait_until(lambda: delivered_updates(telegram) >= total // 3, "a third delivered")
+        await BotProcess.wait_until(
+            lambda: delivered_updates(telegram) >= total // 3, "a third delivered"
+        )
     else:
         await BotProcess.wait_until(
-            lambda: sum(len(bot_replies(telegram, c)) for c in chat_ids) >= total // 4, "a quarter answered"
+            lambda: sum(len(bot_replies(telegram, c)) for c in chat_ids) >= total // 4,
+            "a quarter answered",
         )
     bot.kill()
     got_200 = delivered_updates(telegram)
@@ -142,7 +185,9 @@ async def kill_mid_burst_and_restart(
         "every update to be answered",
     )
     if webhook:
-        await BotProcess.wait_until(lambda: delivered_updates(telegram) == total, "every update delivered")
+        await BotProcess.wait_until(
+            lambda: delivered_updates(telegram) == total, "every update delivered"
+        )
     assert bot.terminate() == 0
     for chat in chat_ids:
         replies = bot_replies(telegram, chat)
@@ -174,8 +219,9 @@ async def test_sigkill_while_polling_loses_nothing_and_repeats_nothing(
     print(f"polling: killed with {handled}/{total} updates handled; replies in flight: {in_flight}")
 
 
-async def test_replies_survive_429_and_5xx_and_arrive_once(nara: Nara, tg: SandboxClient,
-                                                           telegram: LocalTelegram) -> None:
+async def test_replies_survive_429_and_5xx_and_arrive_once(
+    nara: Nara, tg: SandboxClient, telegram: LocalTelegram
+) -> None:
     rut = await tg.add_user("Rut", language_code="sv")
     telegram.world.faults.fail_next("sendMessage", count=2, status=502)
     telegram.world.faults.throttle_next("sendMessage", retry_after=1)

@@ -7,7 +7,9 @@ from tests.bot.harness import LocalTelegram, bot_settings, running_bot
 from tgserver import SandboxClient
 
 
-async def test_start_greets_in_swedish_and_says_it_is_automated(nara: Nara, tg: SandboxClient) -> None:
+async def test_start_greets_in_swedish_and_says_it_is_automated(
+    nara: Nara, tg: SandboxClient
+) -> None:
     sven = await tg.add_user("Sven", language_code="sv")
     await sven.say("/start")
     greeting = await sven.next_message()
@@ -30,7 +32,14 @@ async def test_an_arabic_speaker_gets_arabic_and_can_switch_language_for_good(
         await amal.say("/language")
         choice = await amal.next_message()
         assert choice.button_texts == [
-            "Svenska", "English", "العربية", "دری", "Soomaali", "ትግርኛ", "Українська", "Suomi"
+            "Svenska",
+            "English",
+            "العربية",
+            "دری",
+            "Soomaali",
+            "ትግርኛ",
+            "Українська",
+            "Suomi",
         ]
         press = await amal.press("Українська")
         answer = await tg.callback_answer(press)
@@ -78,14 +87,18 @@ async def test_stickers_photos_voice_locations_and_unknown_commands_get_kind_ans
     assert "/help" in (await sara.next_message()).text
 
 
-async def test_a_very_long_message_gets_asked_for_the_main_point(nara: Nara, tg: SandboxClient) -> None:
+async def test_a_very_long_message_gets_asked_for_the_main_point(
+    nara: Nara, tg: SandboxClient
+) -> None:
     olle = await tg.add_user("Olle", language_code="sv")
     await olle.say("hjälp " * 600)
     reply = await olle.next_message()
     assert "lång" in reply.text
 
 
-async def test_a_forged_button_gets_a_kind_note_and_changes_nothing(nara: Nara, tg: SandboxClient) -> None:
+async def test_a_forged_button_gets_a_kind_note_and_changes_nothing(
+    nara: Nara, tg: SandboxClient
+) -> None:
     eva = await tg.add_user("Eva", language_code="en")
     await eva.say("/language")
     choice = await eva.next_message()

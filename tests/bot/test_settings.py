@@ -39,7 +39,7 @@ def test_a_generated_webhook_secret_is_stable_and_telegram_shaped() -> None:
 
 
 def test_a_missing_token_names_the_variable() -> None:
-    with pytest.raises(ConfigError, match="^NARA_TELEGRAM_TOKEN: "):
+    with pytest.raises(ConfigError, match=r"^NARA_TELEGRAM_TOKEN: "):
         load_settings().token  # noqa: B018
 
 
@@ -81,9 +81,8 @@ def test_nara_run_stops_with_one_line_and_exit_code_2(tmp_path: object) -> None:
         [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "nara: NARA_HTTP_PORT: Input should be a valid integer, unable to parse string as an integer"
-    ]
+    expected = "nara: NARA_HTTP_PORT: Input should be a valid integer, unable to parse string as an integer"  # noqa: E501
+    assert result.stderr.strip().splitlines() == [expected]
     assert "Traceback" not in result.stderr
 
 

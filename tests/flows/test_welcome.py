@@ -34,15 +34,29 @@ def test_language_buttons_show_each_language_in_its_own_name() -> None:
     assert [welcome.chosen_language(b.data) for b in buttons] == list(LOCALES)
 
 
-@pytest.mark.parametrize("data", ["lang:xx", "lang:", "lang:fa", "svc:financial-aid", "", "lang:sv;drop"])
+@pytest.mark.parametrize(
+    "data", ["lang:xx", "lang:", "lang:fa", "svc:financial-aid", "", "lang:sv;drop"]
+)
 def test_forged_language_data_is_refused(data: str) -> None:
     assert welcome.chosen_language(data) is None
 
 
 @pytest.mark.parametrize(
     ("telegram", "ours"),
-    [("ar", "ar"), ("fa", "fa_AF"), ("prs", "fa_AF"), ("fa-AF", "fa_AF"), ("en-GB", "en"),
-     ("uk", "uk"), ("ti", "ti"), ("so", "so"), ("fi", "fi"), ("de", "sv"), (None, "sv"), ("", "sv")],
+    [
+        ("ar", "ar"),
+        ("fa", "fa_AF"),
+        ("prs", "fa_AF"),
+        ("fa-AF", "fa_AF"),
+        ("en-GB", "en"),
+        ("uk", "uk"),
+        ("ti", "ti"),
+        ("so", "so"),
+        ("fi", "fi"),
+        ("de", "sv"),
+        (None, "sv"),
+        ("", "sv"),
+    ],
 )
 def test_telegram_language_codes_map_to_our_locales(telegram: str | None, ours: str) -> None:
     assert locale_for_telegram(telegram) == ours

@@ -44,7 +44,9 @@ async def test_upgrade_twice_is_harmless(db: Database) -> None:
 
 async def test_an_update_is_stored_once(db: Database) -> None:
     async with db.session() as session, session.begin():
-        first = await queries.store_updates(session, [(10, 5, {"update_id": 10}), (11, 5, {"u": 11})], NOW)
+        first = await queries.store_updates(
+            session, [(10, 5, {"update_id": 10}), (11, 5, {"u": 11})], NOW
+        )
     async with db.session() as session, session.begin():
         again = await queries.store_updates(session, [(11, 5, {"u": 11}), (12, 6, {"u": 12})], NOW)
     assert first == {10, 11}
@@ -87,8 +89,12 @@ async def test_two_workers_racing_for_one_update_only_one_wins(db: Database) -> 
 async def test_outbox_keeps_order_postpones_and_gives_up(db: Database) -> None:
     async with db.session() as session, session.begin():
         for text in ("one", "two"):
-            queries.add_outgoing(session, chat_id=99, method="sendMessage", params={"text": text}, now=NOW)
-        queries.add_outgoing(session, chat_id=98, method="sendMessage", params={"text": "x"}, now=NOW)
+            queries.add_outgoing(
+                session, chat_id=99, method="sendMessage", params={"text": text}, now=NOW
+            )
+        queries.add_outgoing(
+            session, chat_id=98, method="sendMessage", params={"text": "x"}, now=NOW
+        )
     async with db.session() as session, session.begin():
         first, second = await queries.outgoing_for_chat(session, 99)
         assert (first.params, second.params) == ({"text": "one"}, {"text": "two"})
@@ -122,7 +128,9 @@ async def test_many_updates_are_marked_handled_at_once_but_only_once(db: Databas
 async def test_residents_are_fetched_for_many_users_at_once(db: Database) -> None:
     async with db.session() as session, session.begin():
         for user in (1, 2, 3):
-            await queries.meet_resident(session, telegram_user_id=user, chat_id=user, locale="sv", now=NOW)
+            await queries.meet_resident(
+                session, telegram_user_id=user, chat_id=user, locale="sv", now=NOW
+            )
     async with db.session() as session:
         found = await queries.residents_by_user(session, [1, 3, 4])
     assert sorted(found) == [1, 3, 4] and found[4] is None
@@ -151,8 +159,15 @@ async def test_one_resident_per_telegram_user(db: Database) -> None:
         async with db.session() as session, session.begin():
             for _ in range(2):
                 session.add(
-                    queries.Resident(telegram_user_id=5, chat_id=5, locale="sv", first_seen=NOW,
-                                     last_seen=NOW, step="", step_data={})
+                    queries.Resident(
+                        telegram_user_id=5,
+                        chat_id=5,
+                        locale="sv",
+                        first_seen=NOW,
+                        last_seen=NOW,
+                        step="",
+                        step_data={},
+                    )
                 )
                 await session.flush()
 
@@ -165,25 +180,40 @@ async def test_start_sources_are_counted_per_day(db: Database) -> None:
         await queries.count_start(session, "library", day + timedelta(days=1))
     async with db.session() as session:
         counts = await queries.start_counts(session)
-    assert counts == [("library", day + timedelta(days=1), 1), ("library", day, 2), ("poster", day, 1)]
+    assert counts == [
+        ("library", day + timedelta(days=1), 1),
+        ("library", day, 2),
+        ("poster", day, 1),
+    ]
 
 
 async def test_staff_are_added_listed_and_removed(db: Database) -> None:
     async with db.session() as session, session.begin():
-        await queries.add_staff_member(session, telegram_user_id=7, name="Sara", role="caseworker", now=NOW)
-        await queries.add_staff_member(session, telegram_user_id=8, name="Ali", role="admin", now=NOW)
+        await queries.add_staff_member(
+            session, telegram_user_id=7, name="Sara", role="caseworker", now=NOW
+        )
+        await queries.add_staff_member(
+            session, telegram_user_id=8, name="Ali", role="admin", now=NOW
+        )
     async with db.session() as session, session.begin():
         assert await queries.remove_staff_member(session, 7, NOW)
         assert not await queries.remove_staff_member(session, 7, NOW)
         assert await queries.active_staff_member(session, 7) is None
         assert [m.name for m in await queries.list_staff(session)] == ["Ali"]
-        assert [m.name for m in await queries.list_staff(session, include_removed=True)] == ["Ali", "Sara"]
+        assert [m.name for m in await queries.list_staff(session, include_removed=True)] == [
+            "Ali",
+            "Sara",
+        ]
     async with db.session() as session, session.begin():
-        back = await queries.add_staff_member(session, telegram_user_id=7, name="Sara L", role="supervisor", now=NOW)
+        back = await queries.add_staff_member(
+            session, telegram_user_id=7, name="Sara L", role="supervisor", now=NOW
+        )
     assert back.removed_at is None and back.role == "supervisor"
 
 
 async def test_database_refuses_an_unknown_staff_role(db: Database) -> None:
     with pytest.raises(IntegrityError):
         async with db.session() as session, session.begin():
-            await queries.add_staff_member(session, telegram_user_id=9, name="X", role="janitor", now=NOW)
+            await queries.add_staff_member(
+                session, telegram_user_id=9, name="X", role="janitor", now=NOW
+            )
