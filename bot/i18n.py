@@ -62,10 +62,15 @@ def babel_locale(locale: str) -> Locale:
     return Locale.parse(locale)
 
 
+def _written(text: Text, locale: str | None) -> str:
+    versions = text.versions or {}
+    return versions.get(locale or current_locale.get()) or versions.get(DEFAULT_LOCALE) or text.msgid
+
+
 def render(text: Text, locale: str | None = None) -> str:
     """Return ``text`` as Telegram HTML in ``locale``, with every parameter escaped."""
     if text.literal:
-        return html.escape(text.msgid, quote=False)
+        return html.escape(_written(text, locale), quote=False)
     template = gettext(text.msgid, locale)
     if not text.params:
         return template
@@ -76,7 +81,7 @@ def render(text: Text, locale: str | None = None) -> str:
 def plain(text: Text, locale: str | None = None) -> str:
     """Return ``text`` in ``locale`` without HTML, for button labels and alerts."""
     if text.literal:
-        return text.msgid
+        return _written(text, locale)
     template = gettext(text.msgid, locale)
     return template.format_map(dict(text.params)) if text.params else template
 

@@ -18,11 +18,16 @@ def N_(msgid: str) -> str:
 
 @dataclass(frozen=True)
 class Text:
-    """One text to show: a msgid to translate, or a literal shown exactly as written."""
+    """One text to show: a msgid to translate, a literal, or one written per locale.
+
+    ``versions`` holds texts already written in each language (catalogue entries,
+    helplines); the shell shows the resident's, or Swedish when theirs is missing.
+    """
 
     msgid: str
     params: Mapping[str, str] = field(default_factory=dict)
     literal: bool = False
+    versions: Mapping[str, str] | None = None
 
     @classmethod
     def of(cls, msgid: str, **params: str) -> Text:
@@ -33,6 +38,11 @@ class Text:
     def raw(cls, text: str) -> Text:
         """Return a text shown as written, such as a language's own name."""
         return cls(text, literal=True)
+
+    @classmethod
+    def written(cls, versions: Mapping[str, str]) -> Text:
+        """Return a text already written in several languages (keyed by locale)."""
+        return cls("", literal=True, versions=versions)
 
 
 @dataclass(frozen=True)

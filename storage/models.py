@@ -12,11 +12,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -64,6 +66,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
         dict[str, Any]: JSON(),
+        list[str]: JSON(),
     }
 
 
@@ -85,6 +88,9 @@ class Resident(Base):
     # The deep-link source of the first /start (a poster, a library), never more.
     source: Mapped[str | None] = mapped_column(String(64))
     blocked_at: Mapped[datetime | None]
+    # The last few things the resident wrote (at most a day old), shown to staff if the
+    # conversation is handed to a person. Nothing older is kept.
+    recent_texts: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
 
 
 class StaffMember(Base):
@@ -136,6 +142,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
     failed_at: Mapped[datetime | None]
+    # What to remember once Telegram accepts the call, e.g. {"case_post": 12}: the message
+    # it creates is then recorded as a post about case 12.
+    purpose: Mapped[dict[str, Any] | None]
 
 
 class StartSource(Base):
@@ -146,3 +155,107 @@ class StartSource(Base):
     source: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     starts: Mapped[int] = mapped_column(default=0)
+
+
+class UnansweredQuestion(Base):
+    """A question the catalogue had no good answer to: scrubbed text, language and time only."""
+
+    __tablename__ = "unanswered_questions"
+    __table_args__ = (Index("ix_unanswered_asked_at", "asked_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Personal identity numbers, phone numbers and e-mail addresses are removed first.
+    text: Mapped[str] = mapped_column(String(2000))
+    language: Mapped[str] = mapped_column(String(8))
+    asked_at: Mapped[datetime]
+
+
+class UsageCount(Base):
+    """How often something happened in one week: anonymous counts, no resident attached."""
+
+    __tablename__ = "usage_counts"
+
+    # Monday of the ISO week, in the municipality's time zone.
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    # "search" (the best service found, or "" when none was good) or "open" (a card read).
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    # The deep link the resident first came from, or "" for none.
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+CASE_KINDS = ("urgent", "person")
+CASE_STATUSES = ("open", "claimed", "closed")
+
+
+class Case(Base):
+    """A resident handed to a person: urgent (from triage) or asked for ("Talk to a person")."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("kind IN ('urgent', 'person')", name="kind"),
+        CheckConstraint("status IN ('open', 'claimed', 'closed')", name="status"),
+        # At most one case per resident that is not closed: the database decides.
+        Index(
+            "uq_cases_one_active_per_resident",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+        Index("ix_cases_status", "status", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # 0: not escalated; 1: sent again to on-call staff; 2: the resident was reminded of 112.
+    escalation: Mapped[int] = mapped_column(default=0)
+    # What the resident wrote just before (a few messages), for the staff; cleared on close.
+    excerpt: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class CasePost(Base):
+    """A message about a case in a staff chat; a staff reply to it reaches that case."""
+
+    __tablename__ = "case_posts"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+
+
+class Timer(Base):
+    """Something to do at a time (escalate a case, remind of 112), surviving restarts."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    due_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who did what to which case, and when. Kept when staff are removed."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_case", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))

@@ -1,0 +1,37 @@
+"""Rendering flow texts into Telegram HTML in the resident's language."""
+
+from __future__ import annotations
+
+from bot.i18n import plain, render
+from bot.render import MESSAGE_LIMIT, send_message_params
+from flows.replies import Button, Reply, Text
+
+
+def test_parameters_are_escaped_but_the_translation_is_not() -> None:
+    text = Text.of("In an emergency, call 112.")
+    assert render(text, "sv") != text.msgid
+    hostile = Text.of("Okay. From now on I write to you in {language}.", language="<b>x</b>&")
+    assert "&lt;b&gt;x&lt;/b&gt;&amp;" in render(hostile, "en")
+
+
+def test_written_versions_pick_the_locale_and_fall_back_to_swedish() -> None:
+    text = Text.written({"sv": "Ekonomiskt bistånd", "ar": "المساعدة <المالية>"})
+    assert render(text, "ar") == "المساعدة &lt;المالية&gt;"
+    assert render(text, "so") == "Ekonomiskt bistånd"
+    assert plain(text, "ar") == "المساعدة <المالية>"
+
+
+def test_long_replies_are_split_at_paragraphs_and_buttons_stay_on_the_last() -> None:
+    paragraph = Text.raw("ord " * 500)
+    reply = Reply.of(paragraph, paragraph, paragraph, buttons=((Button(Text.raw("OK"), "ok"),),))
+    calls = send_message_params(reply, chat_id=5, locale="sv")
+    assert len(calls) >= 2
+    assert all(len(call["text"]) <= MESSAGE_LIMIT for call in calls)
+    assert "reply_markup" in calls[-1] and all("reply_markup" not in c for c in calls[:-1])
+    assert "".join(c["text"] for c in calls).count("ord") == 1500
+
+
+def test_one_endless_paragraph_is_cut_without_losing_words() -> None:
+    reply = Reply.of(Text.raw("x" * (MESSAGE_LIMIT * 2 + 10)))
+    calls = send_message_params(reply, chat_id=5, locale="sv")
+    assert sum(len(c["text"]) for c in calls) == MESSAGE_LIMIT * 2 + 10
