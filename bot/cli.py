@@ -40,7 +40,7 @@ class Commands(click.Group):
                 if isinstance(command, click.Group):
                     collect(command, f"{prefix}{name} ")
                 else:
-                    rows.append((prefix + name, command.get_short_help_str(limit=70)))
+                    rows.append((prefix + name, command.get_short_help_str(limit=90)))
 
         collect(self, "")
         if rows:
@@ -48,7 +48,10 @@ class Commands(click.Group):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 120},
+)
 @click.version_option(package_name="nara")
 def main() -> None:
     """Nära: the municipality's social services, near you on Telegram."""
@@ -65,6 +68,7 @@ def run() -> None:
     settings = settings_or_exit()
     try:
         settings.token  # noqa: B018 - fail now, with one line, when it is missing
+        settings.services()
     except ConfigError as error:
         exit_on_config_error(error)
     run_bot(settings)
@@ -109,7 +113,7 @@ def staff() -> None:
     """Register and remove the staff who answer residents."""
 
 
-def _with_database(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def run_in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one committed transaction on the configured (migrated) database."""
     import asyncio
 
@@ -152,7 +156,7 @@ def staff_add(telegram_id: int, name: str, role: str) -> None:
             session, telegram_user_id=telegram_id, name=name, role=role, now=datetime.now(UTC)
         )
 
-    _with_database(add)
+    run_in_transaction(add)
     click.echo(f"{name} ({role}, Telegram id {telegram_id}) can now work in Nära")
 
 
@@ -169,7 +173,7 @@ def staff_list(include_removed: bool) -> None:
             for m in members
         ]
 
-    rows = _with_database(listing)
+    rows = run_in_transaction(listing)
     if not rows:
         click.echo("no staff registered yet: add one with `nara staff add`")
         return
@@ -187,7 +191,7 @@ def staff_remove(telegram_id: int) -> None:
     async def remove(session: AsyncSession) -> bool:
         return await queries.remove_staff_member(session, telegram_id, datetime.now(UTC))
 
-    if not _with_database(remove):
+    if not run_in_transaction(remove):
         click.echo(f"no active staff member has Telegram id {telegram_id}", err=True)
         raise SystemExit(1)
     click.echo(f"Telegram id {telegram_id} no longer has staff access")
@@ -200,3 +204,6 @@ main.add_command(catalogue_group)
 from bot.cli_triage import triage_command  # noqa: E402 - after main exists
 
 main.add_command(triage_command)
+from bot.cli_reports import report_group  # noqa: E402 - after main exists
+
+main.add_command(report_group)

@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import asking
 from bot.i18n import clock, current_locale, plain
 from bot.turn import current_turn
 from flows import welcome
@@ -104,7 +105,7 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
     if len(message.text) > welcome.LONGEST_QUESTION:
         turn.say(message.chat.id, welcome.too_long())
         return
-    turn.say(message.chat.id, welcome.received())
+    await asking.answer_question(message.chat.id, message.text)
 
 
 async def answer_unknown_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,6 +130,12 @@ async def answer_unreadable(update: Update, _context: ContextTypes.DEFAULT_TYPE)
     else:
         kind = welcome.Unreadable.OTHER
     current_turn().say(message.chat.id, welcome.cannot_read(kind))
+
+
+async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button of a card or menu; an old or forged one gets a kind note."""
+    if not await asking.press_ask_button(update, context):
+        await press_unknown_button(update, context)
 
 
 async def press_unknown_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -197,6 +204,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("start", start, filters=PRIVATE),
             CommandHandler("help", show_help, filters=PRIVATE),
             CommandHandler("language", offer_languages, filters=PRIVATE),
+            CommandHandler("services", asking.show_topics, filters=PRIVATE),
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
             MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
             MessageHandler(
@@ -207,7 +215,7 @@ def wire(application: Application) -> None:  # type: ignore[type-arg]
                 PRIVATE & ~filters.TEXT & ~filters.UpdateType.EDITED & ~filters.StatusUpdate.ALL,
                 answer_unreadable,
             ),
-            CallbackQueryHandler(press_unknown_button),
+            CallbackQueryHandler(press_button),
             ChatMemberHandler(notice_blocking, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )

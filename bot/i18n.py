@@ -9,18 +9,20 @@ from __future__ import annotations
 import gettext as _gettext
 import html
 import io
+from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import datetime, time
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime, format_time
+from babel.dates import format_datetime, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from flows.catalogue import DAYS, HOLIDAYS, OpeningHours
 from flows.language import DEFAULT_LOCALE, LOCALES
-from flows.replies import Text
+from flows.replies import N_, Text
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -64,17 +66,22 @@ def babel_locale(locale: str) -> Locale:
 
 def _written(text: Text, locale: str | None) -> str:
     versions = text.versions or {}
-    return versions.get(locale or current_locale.get()) or versions.get(DEFAULT_LOCALE) or text.msgid
+    shown = versions.get(locale or current_locale.get()) or versions.get(DEFAULT_LOCALE)
+    return shown or text.msgid
 
 
 def render(text: Text, locale: str | None = None) -> str:
     """Return ``text`` as Telegram HTML in ``locale``, with every parameter escaped."""
     if text.literal:
-        return html.escape(_written(text, locale), quote=False)
+        shown = html.escape(_written(text, locale), quote=False)
+        return f"<b>{shown}</b>" if text.bold else shown
     template = gettext(text.msgid, locale)
     if not text.params:
         return template
-    escaped = {key: html.escape(str(value), quote=False) for key, value in text.params.items()}
+    escaped = {
+        key: render(value, locale) if isinstance(value, Text) else html.escape(value, quote=False)
+        for key, value in text.params.items()
+    }
     return template.format_map(escaped)
 
 
@@ -83,12 +90,42 @@ def plain(text: Text, locale: str | None = None) -> str:
     if text.literal:
         return _written(text, locale)
     template = gettext(text.msgid, locale)
-    return template.format_map(dict(text.params)) if text.params else template
+    if not text.params:
+        return template
+    values = {
+        key: plain(value, locale) if isinstance(value, Text) else value
+        for key, value in text.params.items()
+    }
+    return template.format_map(values)
 
 
 def clock(moment: time | datetime, locale: str | None = None) -> str:
     """Return a time of day as the resident's locale writes it (e.g. 16:00)."""
     return format_time(moment, format="short", locale=babel_locale(locale or current_locale.get()))
+
+
+def opening_hours(spans: Sequence[OpeningHours], locale: str | None = None) -> str:
+    """Return opening hours as the resident's locale writes them: "Monday–Friday 08:00–16:00"."""
+    where = locale or current_locale.get()
+    names = get_day_names("wide", context="stand-alone", locale=babel_locale(where))
+    parts = []
+    for span in spans:
+        weekdays = [DAYS.index(day) for day in span.days if day in DAYS]
+        groups: list[list[int]] = []
+        for day in weekdays:
+            if groups and day == groups[-1][-1] + 1:
+                groups[-1].append(day)
+            else:
+                groups.append([day])
+        days = [names[g[0]] if len(g) == 1 else f"{names[g[0]]}–{names[g[-1]]}" for g in groups]
+        if HOLIDAYS in span.days:
+            days.append(gettext(N_("public holidays"), where))
+        if (span.opens, span.closes) == ("00:00", "24:00"):
+            times = gettext(N_("all day"), where)
+        else:
+            times = f"{span.opens}–{span.closes}"
+        parts.append(f"{', '.join(days)} {times}")
+    return "; ".join(parts)
 
 
 def when(moment: datetime, locale: str | None = None) -> str:

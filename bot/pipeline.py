@@ -31,6 +31,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.turn import Turn, handling
 from flows import welcome
+from flows.catalogue import Catalogue
 from flows.language import locale_for_telegram
 from storage import queries
 from storage.db import Database
@@ -106,10 +107,12 @@ class Pipeline:
         courier: Courier,
         settings: Settings,
         metrics: Metrics,
+        catalogue: Catalogue | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db, self.application, self.courier = db, application, courier
         self.settings, self.metrics, self.clock = settings, metrics, clock
+        self.catalogue = catalogue
         self._queues: dict[int, list[Arrival]] = {}
         self._queued: set[int] = set()
         self._wake = asyncio.Event()
@@ -238,6 +241,7 @@ class Pipeline:
                         received_at=arrival.received_at,
                         now=now,
                         known_residents=known,
+                        catalogue=self.catalogue,
                     )
                     with handling(turn):
                         await self.application.process_update(update)

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -24,9 +25,15 @@ from bot.settings import Settings
 from bot.telegram_http import AiohttpRequest
 from bot.web import Probes, build_web_app
 from flows.language import DEFAULT_LOCALE, LOCALES, warm_up
+from flows.search import index_for
+from storage import queries
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+TIDY_INTERVAL = 3600.0
+# Telegram repeats an update for a day at most; after that its id is not needed.
+HANDLED_UPDATES_KEPT = timedelta(days=2)
 
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
@@ -65,6 +72,7 @@ class Nara:
         self.db = Database(settings.database)
         self.metrics = Metrics()
         self.application = build_application(settings)
+        self.catalogue = settings.services()
         self.courier = Courier(self.application.bot, self.db, self.metrics)
         self.pipeline = Pipeline(
             db=self.db,
@@ -72,6 +80,7 @@ class Nara:
             courier=self.courier,
             settings=settings,
             metrics=self.metrics,
+            catalogue=self.catalogue,
         )
         self._add_routes = add_routes
         self._tasks: list[asyncio.Task[None]] = []
@@ -88,7 +97,9 @@ class Nara:
     async def start(self) -> None:
         """Migrate, connect to the Bot API, resume stored work, and start receiving updates."""
         await self.db.upgrade()
+        # Language models and the search index load now, not on the first question.
         warm_up()
+        index_for(self.catalogue)
         # The HTTP server first: in the sandbox it also serves the Bot API we connect to.
         await self._start_http()
         await self._initialize_application()
@@ -97,6 +108,7 @@ class Nara:
         self.pipeline.open()
         self._tasks.append(asyncio.create_task(self.courier.sweep_forever()))
         self._tasks.append(asyncio.create_task(self._publish_command_menus()))
+        self._tasks.append(asyncio.create_task(self._tidy_forever()))
         bot = self.application.bot
         if self.settings.webhook_url is not None:
             await bot.set_webhook(
@@ -170,6 +182,26 @@ class Nara:
                 )
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 300.0)
+
+    async def _tidy_forever(self) -> None:
+        """Forget, every hour, what Nära no longer needs to keep."""
+        while True:
+            try:
+                await self.tidy()
+            except Exception:
+                self.metrics.errors.labels("tidy").inc()
+                log.exception("tidying the database failed; trying again in an hour")
+            await asyncio.sleep(TIDY_INTERVAL)
+
+    async def tidy(self) -> None:
+        """Delete kept questions past their retention time and handled updates past a day."""
+        now = datetime.now(UTC)
+        async with self.db.session() as session, session.begin():
+            retention = timedelta(days=self.settings.question_retention_days)
+            questions = await queries.forget_unanswered(session, now - retention)
+            updates = await queries.forget_handled_updates(session, now - HANDLED_UPDATES_KEPT)
+        if questions or updates:
+            log.info("forgot %d old questions and %d handled updates", questions, updates)
 
     async def stop(self) -> None:
         """Stop taking updates, finish the ones under way, and close everything."""

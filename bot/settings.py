@@ -14,6 +14,7 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flows.catalogue import Catalogue, CatalogueError, default_catalogue_path, load_catalogue
 from flows.hours import OfficeHours
 
 ENV_PREFIX = "NARA_"
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     office_hours: str = "08:00-16:00"
     # Pace sends to Telegram's limits (30/s overall, 20/min per group). Off only for benchmarks.
     rate_limit: bool = True
+    # How long questions without a good answer are kept for `nara report gaps`.
+    question_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
 
     @field_validator("telegram_token")
     @classmethod
@@ -130,6 +133,14 @@ class Settings(BaseSettings):
     def database(self) -> str:
         """The SQLAlchemy async URL, defaulting to a SQLite file in the data directory."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'nara.db'}"
+
+    def services(self) -> Catalogue:
+        """Load the support catalogue: NARA_CATALOGUE, or the one shipped with Nära."""
+        try:
+            return load_catalogue(self.catalogue or default_catalogue_path())
+        except CatalogueError as error:
+            first = error.problems[0] if error.problems else "unreadable"
+            raise ConfigError(f"NARA_CATALOGUE: {first} (run `nara catalogue check`)") from None
 
     @property
     def hours(self) -> OfficeHours:

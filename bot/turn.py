@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import current_locale
 from bot.render import send_message_params
 from bot.settings import Settings
+from flows.catalogue import Catalogue
 from flows.replies import Reply
 from storage import queries
 from storage.models import OutboxMessage, Resident
@@ -34,6 +35,20 @@ class Turn:
     # Residents looked up for a whole batch of updates at once (see bot/pipeline.py).
     known_residents: dict[int, Resident | None] | None = None
     outgoing: list[OutboxMessage] = field(default_factory=list)
+    catalogue: Catalogue | None = None
+
+    @property
+    def services(self) -> Catalogue:
+        """The support catalogue this bot answers from."""
+        if self.catalogue is None:
+            raise RuntimeError("no catalogue loaded")
+        return self.catalogue
+
+    @property
+    def week(self) -> date:
+        """Monday of this week, in the municipality's time zone (for weekly counts)."""
+        local = self.now.astimezone(self.settings.zone).date()
+        return local - timedelta(days=local.weekday())
 
     @property
     def locale(self) -> str:

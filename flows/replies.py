@@ -25,12 +25,14 @@ class Text:
     """
 
     msgid: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    # A parameter is a plain value, or a text translated in turn (a topic's name).
+    params: Mapping[str, str | Text] = field(default_factory=dict)
     literal: bool = False
     versions: Mapping[str, str] | None = None
+    bold: bool = False
 
     @classmethod
-    def of(cls, msgid: str, **params: str) -> Text:
+    def of(cls, msgid: str, **params: str | Text) -> Text:
         """Return a translatable text with named parameters."""
         return cls(msgid, params)
 
@@ -40,9 +42,9 @@ class Text:
         return cls(text, literal=True)
 
     @classmethod
-    def written(cls, versions: Mapping[str, str]) -> Text:
+    def written(cls, versions: Mapping[str, str], *, bold: bool = False) -> Text:
         """Return a text already written in several languages (keyed by locale)."""
-        return cls("", literal=True, versions=versions)
+        return cls("", literal=True, versions=versions, bold=bold)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ LANGUAGE_BUTTON_PREFIX: Final = "lang:"
 # The command menu Telegram shows beside the text field, in the resident's language.
 COMMANDS: Final = (
     ("start", N_("Start again and see what Nära is")),
-    ("help", N_("What I can do")),
+    ("services", N_("Support by life situation")),
     ("language", N_("Choose your language")),
+    ("help", N_("What I can do")),
 )
 
 
@@ -69,6 +70,7 @@ def help_text() -> Reply:
     return Reply.of(
         EMERGENCY,
         Text.of(N_("Write your question in your own words, in any language.")),
+        Text.of(N_("/services – support by life situation")),
         Text.of(N_("/language – choose your language")),
         Text.of(N_("/start – see what Nära is")),
         Text.of(N_("/help – see this message again")),
@@ -134,8 +136,3 @@ def something_went_wrong() -> Reply:
         Text.of(N_("Sorry, something went wrong on our side. Please try again in a moment.")),
         EMERGENCY,
     )
-
-
-def received() -> Reply:
-    """Acknowledge a question while searching the catalogue is not yet possible."""
-    return Reply.of(Text.of(N_("Thank you, I got your message.")), *help_text().paragraphs)

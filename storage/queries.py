@@ -10,7 +10,15 @@ from sqlalchemy import Insert, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InboxUpdate, OutboxMessage, Resident, StaffMember, StartSource
+from storage.models import (
+    InboxUpdate,
+    OutboxMessage,
+    Resident,
+    StaffMember,
+    StartSource,
+    UnansweredQuestion,
+    UsageCount,
+)
 
 LAST_SEEN_PRECISION = timedelta(minutes=1)
 
@@ -320,3 +328,55 @@ async def remove_staff_member(session: AsyncSession, telegram_user_id: int, now:
         .values(removed_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- what residents ask ------------------------------------------------------------------
+
+
+async def keep_unanswered(
+    session: AsyncSession, *, text: str, language: str, now: datetime
+) -> None:
+    """Keep a question the catalogue could not answer (already scrubbed of personal data)."""
+    session.add(UnansweredQuestion(text=text[:2000], language=language, asked_at=now))
+
+
+async def unanswered_since(session: AsyncSession, since: datetime) -> Sequence[UnansweredQuestion]:
+    """Return questions without a good answer asked since ``since``, newest first."""
+    result = await session.scalars(
+        select(UnansweredQuestion)
+        .where(UnansweredQuestion.asked_at >= since)
+        .order_by(UnansweredQuestion.asked_at.desc())
+    )
+    return result.all()
+
+
+async def forget_unanswered(session: AsyncSession, before: datetime) -> int:
+    """Delete kept questions older than ``before`` (the retention time)."""
+    result = await session.execute(
+        delete(UnansweredQuestion).where(UnansweredQuestion.asked_at < before)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_usage(
+    session: AsyncSession, *, week: date, kind: str, service_id: str, language: str, source: str
+) -> None:
+    """Add one to an anonymous weekly count (a search, or a service opened)."""
+    statement = _insert(session, UsageCount.__table__).values(  # type: ignore[arg-type]
+        week=week, kind=kind, service_id=service_id, language=language, source=source, count=1
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["week", "kind", "service_id", "language", "source"],
+        set_={"count": UsageCount.count + 1},
+    )
+    await session.execute(statement)
+
+
+async def usage_since(session: AsyncSession, since: date) -> Sequence[UsageCount]:
+    """Return weekly counts from the week of ``since`` on, newest week first."""
+    result = await session.scalars(
+        select(UsageCount)
+        .where(UsageCount.week >= since)
+        .order_by(UsageCount.week.desc(), UsageCount.kind, UsageCount.count.desc())
+    )
+    return result.all()

@@ -217,3 +217,34 @@ async def test_database_refuses_an_unknown_staff_role(db: Database) -> None:
             await queries.add_staff_member(
                 session, telegram_user_id=9, name="X", role="janitor", now=NOW
             )
+
+
+async def test_unanswered_questions_are_kept_then_forgotten(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        await queries.keep_unanswered(session, text="parkeringsböter?", language="sv", now=NOW)
+        await queries.keep_unanswered(
+            session, text="old", language="en", now=NOW - timedelta(days=100)
+        )
+    async with db.session() as session, session.begin():
+        assert await queries.forget_unanswered(session, NOW - timedelta(days=90)) == 1
+        kept = await queries.unanswered_since(session, NOW - timedelta(days=365))
+    assert [(q.text, q.language) for q in kept] == [("parkeringsböter?", "sv")]
+
+
+async def test_usage_is_counted_per_week_kind_service_language_and_source(db: Database) -> None:
+    week = date(2026, 11, 23)
+    async with db.session() as session, session.begin():
+        for _ in range(3):
+            await queries.count_usage(
+                session, week=week, kind="search", service_id="financial-aid", language="ar",
+                source="library",
+            )
+        await queries.count_usage(
+            session, week=week, kind="open", service_id="financial-aid", language="ar", source=""
+        )
+    async with db.session() as session:
+        rows = await queries.usage_since(session, week)
+    assert [(r.kind, r.service_id, r.language, r.source, r.count) for r in rows] == [
+        ("open", "financial-aid", "ar", "", 1),
+        ("search", "financial-aid", "ar", "library", 3),
+    ]

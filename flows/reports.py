@@ -1,0 +1,70 @@
+"""The municipality's measures of reach: what residents ask that the catalogue lacks."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flows.language import LOCALES, STOP_WORDS, match_key, words
+
+_ALL_STOP_WORDS = frozenset().union(*STOP_WORDS.values())
+# What scrubbing leaves in place of a number or an address is not a topic.
+_MARKS = frozenset({"number", "e", "mail"})
+# Stems still differ across derivations (parkera/parkering); their first letters rarely do.
+_KEY_LETTERS = 6
+
+
+@dataclass(frozen=True)
+class Question:
+    """One kept question: scrubbed text and its language."""
+
+    text: str
+    language: str
+
+
+@dataclass
+class Topic:
+    """Questions that share their most telling word."""
+
+    word: str
+    questions: list[Question] = field(default_factory=list)
+
+    @property
+    def languages(self) -> Counter[str]:
+        """How many of the questions came in each language."""
+        return Counter(question.language for question in self.questions)
+
+
+def _keys(question: Question) -> dict[str, str]:
+    """Return the question's telling words: matching key -> the word as written."""
+    locale = question.language if question.language in LOCALES else "sv"
+    found: dict[str, str] = {}
+    for word in words(question.text):
+        if len(word) < 3 or word in _ALL_STOP_WORDS or word in _MARKS or word.isdigit():
+            continue
+        found.setdefault(match_key(word, locale)[:_KEY_LETTERS], word)
+    return found
+
+
+def gap_topics(questions: Sequence[Question], *, limit: int = 20) -> list[Topic]:
+    """Group unanswered questions by the word most of them share, most common first.
+
+    Explainable on purpose: each question joins the topic of its most frequent telling
+    word (across all kept questions), so "parkering" gathers every parking question,
+    whatever else they say. Questions with no telling word gather under "".
+    """
+    keyed = [(question, _keys(question)) for question in questions]
+    frequency: Counter[str] = Counter(key for _, keys in keyed for key in keys)
+    topics: dict[str, Topic] = {}
+    shown: dict[str, Counter[str]] = defaultdict(Counter)
+    for question, keys in keyed:
+        best = max(keys, key=lambda key: (frequency[key], key), default="")
+        topics.setdefault(best, Topic(best)).questions.append(question)
+        if best:
+            shown[best][keys[best]] += 1
+    for key, topic in topics.items():
+        if key:
+            topic.word = shown[key].most_common(1)[0][0]
+    ranked = sorted(topics.values(), key=lambda topic: (-len(topic.questions), topic.word))
+    return ranked[:limit]
