@@ -69,6 +69,7 @@ def run() -> None:
     try:
         settings.token  # noqa: B018 - fail now, with one line, when it is missing
         settings.services()
+        settings.numbers()
     except ConfigError as error:
         exit_on_config_error(error)
     run_bot(settings)

@@ -31,7 +31,7 @@ from telegram.error import (
 from telegram.warnings import PTBUserWarning
 
 from bot.metrics import Metrics
-from storage import queries
+from storage import casework, queries
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -71,6 +71,9 @@ class Call:
     caused_at: datetime | None = None
     attempts: int = 0
     not_before: datetime | None = None
+    # {"case_post": case id}: remember the message as a post about that case;
+    # {"fallback_chat": chat id}: if Telegram refuses the chat, send it there instead.
+    purpose: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, row: OutboxMessage) -> Call:
@@ -83,6 +86,7 @@ class Call:
             row.caused_at,
             row.attempts,
             row.not_before,
+            dict(row.purpose) if row.purpose else None,
         )
 
 
@@ -100,12 +104,15 @@ class DeliveredLog:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: list[tuple[int, asyncio.Future[None]]] = []
+        self._posts: list[tuple[int, int, int]] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def record(self, call_id: int) -> None:
-        """Return once the database no longer owes this call."""
+    async def record(self, call_id: int, post: tuple[int, int, int] | None = None) -> None:
+        """Return once the database no longer owes this call (and knows its case post)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((call_id, done))
+        if post is not None:
+            self._posts.append(post)
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         await done
@@ -114,10 +121,15 @@ class DeliveredLog:
         wait = 0.1
         while self._pending:
             batch, self._pending = self._pending, []
+            posts, self._posts = self._posts, []
             while True:
                 try:
                     async with self.db.session() as session, session.begin():
                         await queries.delivered(session, [call_id for call_id, _ in batch])
+                        for chat_id, message_id, case_id in posts:
+                            await casework.record_post(
+                                session, chat_id=chat_id, message_id=message_id, case_id=case_id
+                            )
                     break
                 except Exception:
                     # Until this commits, a restart would send these again: keep trying.
@@ -216,7 +228,7 @@ class Courier:
         params = dict(call.params)
         try:
             async with self._calls:
-                await self.bot.do_api_request(call.method, api_kwargs=params)
+                result = await self.bot.do_api_request(call.method, api_kwargs=params)
         except RetryAfter as error:
             return await self._later(call, retry_seconds(error), "429 retry after")
         except ChatMigrated as error:
@@ -231,15 +243,32 @@ class Courier:
             log.error("Telegram refused the bot token; calls wait until it is fixed")
             return await self._later(call, LONGEST_BACKOFF, "invalid token")
         except (Forbidden, BadRequest) as error:
+            fallback = (call.purpose or {}).get("fallback_chat")
+            if fallback is not None and fallback != params.get("chat_id"):
+                # A staff member who never opened a chat with the bot gets it in the group.
+                return await self._redirect(call, params, int(fallback))
             return await self._refused(call, error)
         except TelegramError as error:
             # NetworkError covers time-outs and Telegram's 5xx: the call may or may not
             # have arrived, and a repeated message is better than a lost one.
             return await self._later(call, self._backoff(call.attempts), type(error).__name__)
-        await self._delivered.record(call.id)
+        post = None
+        case_id = (call.purpose or {}).get("case_post")
+        if case_id is not None and isinstance(result, dict) and "message_id" in result:
+            post = (int(result["chat"]["id"]), int(result["message_id"]), int(case_id))
+        await self._delivered.record(call.id, post)
         if call.caused_at is not None and call.method == "sendMessage":
             self.metrics.reply_latency.observe((self.clock() - call.caused_at).total_seconds())
         return Delivery.SENT
+
+    async def _redirect(self, call: Call, params: dict[str, Any], chat_id: int) -> Delivery:
+        params["chat_id"] = chat_id
+        params.pop("reply_parameters", None)
+        async with self.db.session() as session, session.begin():
+            stored = await session.get(OutboxMessage, call.id)
+            if stored is not None:
+                stored.params = params
+        return await self._later(call, 0, "sent to the fallback chat")
 
     @staticmethod
     def _backoff(attempts: int) -> float:

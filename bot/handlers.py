@@ -18,13 +18,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot import asking
+from bot import asking, casework
+from bot.settings import Settings
 from bot.i18n import clock, current_locale, plain
 from bot.turn import current_turn
-from flows import welcome
+from flows import ask, urgent, welcome
+from flows.triage import triage
 from flows.language import locale_for_telegram, telegram_language_code
 from flows.replies import Text
 from storage import queries
+from storage.casework import remember_text
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +37,20 @@ _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PRIVATE = filters.ChatType.PRIVATE
 
 
-async def meet_resident(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Find or create the resident writing in a private chat, and answer in their language."""
+async def identify(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Know who writes: a staff member (looked up every time), or a resident (met once)."""
     turn = current_turn()
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or chat.type != chat.PRIVATE or user.is_bot:
+    if user is None or user.is_bot:
+        return
+    if turn.known_staff is not None and user.id in turn.known_staff:
+        turn.staff = turn.known_staff[user.id]
+    else:
+        turn.staff = await queries.active_staff_member(turn.session, user.id)
+    if turn.staff is not None:
+        current_locale.set(turn.settings.staff_locale)
+        return
+    if chat is None or chat.type != chat.PRIVATE:
         return
     resident, new = await queries.meet_resident(
         turn.session,
@@ -60,6 +72,9 @@ def _office_hours() -> tuple[str, str]:
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the resident, say what Nära is, and count the deep link they came from."""
     turn = current_turn()
+    if turn.staff is not None:
+        turn.say(update.effective_chat.id, urgent.staff_help())  # type: ignore[union-attr]
+        return
     if context.args and _DEEP_LINK.match(context.args[0]):
         source = context.args[0]
         await queries.count_start(turn.session, source, turn.now.date())
@@ -71,8 +86,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def show_help(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List what the resident can do."""
-    current_turn().say(update.effective_chat.id, welcome.help_text())  # type: ignore[union-attr]
+    """List what the resident (or the staff member) can do."""
+    turn = current_turn()
+    reply = urgent.staff_help() if turn.staff is not None else welcome.help_text()
+    turn.say(update.effective_chat.id, reply)  # type: ignore[union-attr]
 
 
 async def offer_languages(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -102,10 +119,53 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     assert message is not None and message.text is not None
     turn = current_turn()
+    if turn.staff is not None:
+        await casework.staff_writes(message)
+        return
+    if turn.resident is None:
+        return
+    remember_text(turn.resident, message.text, turn.now)
+    # Triage before anything else: an urgent message is answered at once, whatever else.
+    verdict = triage(message.text)
+    if verdict.urgent and verdict.category is not None:
+        await casework.raise_urgent(message, verdict.category)
+        return
+    case_id = casework.in_case(turn.resident)
+    if case_id is not None and await casework.write_in_case(message, case_id):
+        return
     if len(message.text) > welcome.LONGEST_QUESTION:
         turn.say(message.chat.id, welcome.too_long())
         return
     await asking.answer_question(message.chat.id, message.text)
+
+
+async def ask_for_person(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hand the resident to a person at normal priority (/person)."""
+    turn = current_turn()
+    if turn.resident is None:
+        return
+    await casework.ask_for_person(update.effective_chat.id, None)  # type: ignore[union-attr]
+
+
+async def staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run a staff command for staff; to anyone else it is an unknown command."""
+    turn = current_turn()
+    if turn.staff is None:
+        await answer_unknown_command(update, context)
+        return
+    command = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0]  # type: ignore[union-attr]
+    if command == "cases":
+        await casework.list_cases(update, context)
+    else:
+        await casework.close_own_case(update, context)
+
+
+async def staff_reply_in_group(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Relay a staff member's reply to a case message in the staff group."""
+    message = update.effective_message
+    if message is None or current_turn().staff is None:
+        return
+    await casework.staff_writes(message)
 
 
 async def answer_unknown_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -134,6 +194,15 @@ async def answer_unreadable(update: Update, _context: ContextTypes.DEFAULT_TYPE)
 
 async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a button of a card or menu; an old or forged one gets a kind note."""
+    turn, query = current_turn(), update.callback_query
+    assert query is not None
+    press = ask.read_press(query.data or "", turn.services)
+    if press is not None and press.action in (ask.PERSON, ask.BOOK) and turn.resident is not None:
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
+        service = turn.services.get(press.subject or "") if press.action == ask.BOOK else None
+        await casework.ask_for_person(chat_id, service)
+        return
     if not await asking.press_ask_button(update, context):
         await press_unknown_button(update, context)
 
@@ -196,15 +265,24 @@ def command_menu(
     return params
 
 
-def wire(application: Application) -> None:  # type: ignore[type-arg]
+def wire(application: Application, settings: Settings) -> None:  # type: ignore[type-arg]
     """Attach every handler in the order Telegram updates should meet them."""
-    application.add_handler(TypeHandler(Update, meet_resident), group=-1)
+    application.add_handler(TypeHandler(Update, identify), group=-1)
+    if settings.staff_chat_id is not None:
+        staff_group = filters.Chat(settings.staff_chat_id)
+        application.add_handler(
+            MessageHandler(staff_group & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                           staff_reply_in_group)
+        )
     application.add_handlers(
         [
+            CallbackQueryHandler(casework.press_case_button, pattern=f"^{urgent.CASE_BUTTON}:"),
             CommandHandler("start", start, filters=PRIVATE),
             CommandHandler("help", show_help, filters=PRIVATE),
             CommandHandler("language", offer_languages, filters=PRIVATE),
             CommandHandler("services", asking.show_topics, filters=PRIVATE),
+            CommandHandler("person", ask_for_person, filters=PRIVATE),
+            CommandHandler(["cases", "close"], staff_only, filters=PRIVATE),
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
             MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
             MessageHandler(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -32,6 +32,7 @@ from bot.settings import Settings
 from bot.turn import Turn, handling
 from flows import welcome
 from flows.catalogue import Catalogue
+from flows.helplines import Helplines
 from flows.language import locale_for_telegram
 from storage import queries
 from storage.db import Database
@@ -108,11 +109,13 @@ class Pipeline:
         settings: Settings,
         metrics: Metrics,
         catalogue: Catalogue | None = None,
+        helplines: Helplines | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db, self.application, self.courier = db, application, courier
         self.settings, self.metrics, self.clock = settings, metrics, clock
         self.catalogue = catalogue
+        self.helplines = helplines
         self._queues: dict[int, list[Arrival]] = {}
         self._queued: set[int] = set()
         self._wake = asyncio.Event()
@@ -231,6 +234,8 @@ class Pipeline:
                 )
                 users = [u.effective_user.id for _, u in updates if u.effective_user is not None]
                 known = await queries.residents_by_user(session, users)
+                # The staff role is looked up for every update, never remembered.
+                staff = await queries.active_staff_by_user(session, users)
                 for arrival, update in updates:
                     if arrival.update_id not in mine:
                         continue  # handled before a restart
@@ -242,6 +247,8 @@ class Pipeline:
                         now=now,
                         known_residents=known,
                         catalogue=self.catalogue,
+                        helplines=self.helplines,
+                        known_staff=staff,
                     )
                     with handling(turn):
                         await self.application.process_update(update)
@@ -302,6 +309,33 @@ class Pipeline:
             self.courier.release(claimed)
             raise
         return turn
+
+    async def run_job(self, job: Callable[[Turn], Awaitable[object]]) -> object:
+        """Run work that is not an update (a timer) like one: one transaction, then delivery."""
+        claimed: list[Call] = []
+        now = self.clock()
+        try:
+            async with self.db.session() as session:
+                async with session.begin():
+                    turn = Turn(
+                        session=session,
+                        settings=self.settings,
+                        update_id=0,
+                        received_at=now,
+                        now=now,
+                        catalogue=self.catalogue,
+                        helplines=self.helplines,
+                    )
+                    with handling(turn):
+                        result = await job(turn)
+                    await session.flush()
+                    claimed = _calls(turn)
+                    self.courier.claim(claimed)
+        except BaseException:
+            self.courier.release(claimed)
+            raise
+        self._deliver(turn)
+        return result
 
     def _deliver(self, turn: Turn) -> None:
         by_chat: dict[int, list[Call]] = {}

@@ -15,7 +15,7 @@ from telegram.constants import ParseMode
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
-from bot import handlers
+from bot import casework, handlers
 from bot.courier import CONCURRENT_CALLS, Courier
 from bot.logs import configure_logging
 from bot.metrics import Metrics
@@ -26,14 +26,20 @@ from bot.telegram_http import AiohttpRequest
 from bot.web import Probes, build_web_app
 from flows.language import DEFAULT_LOCALE, LOCALES, warm_up
 from flows.search import index_for
+from flows.triage import default_lexicon
+from storage import casework as casework_queries
 from storage import queries
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 TIDY_INTERVAL = 3600.0
+TIMER_INTERVAL = 1.0
 # Telegram repeats an update for a day at most; after that its id is not needed.
 HANDLED_UPDATES_KEPT = timedelta(days=2)
+# What a resident wrote, shown to staff on a case, is cleared when the case closes; this
+# is the safety net for anything left behind.
+CLOSED_CASE_TEXTS_KEPT = timedelta(days=1)
 
 
 def build_application(settings: Settings) -> Application:  # type: ignore[type-arg]
@@ -55,7 +61,7 @@ def build_application(settings: Settings) -> Application:  # type: ignore[type-a
         # 30/s overall and 20/min per group, as Telegram asks; a 429 still goes to the outbox.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
     application = builder.build()
-    handlers.wire(application)
+    handlers.wire(application, settings)
     return application
 
 
@@ -73,6 +79,7 @@ class Nara:
         self.metrics = Metrics()
         self.application = build_application(settings)
         self.catalogue = settings.services()
+        self.helplines = settings.numbers()
         self.courier = Courier(self.application.bot, self.db, self.metrics)
         self.pipeline = Pipeline(
             db=self.db,
@@ -81,6 +88,7 @@ class Nara:
             settings=settings,
             metrics=self.metrics,
             catalogue=self.catalogue,
+            helplines=self.helplines,
         )
         self._add_routes = add_routes
         self._tasks: list[asyncio.Task[None]] = []
@@ -100,6 +108,7 @@ class Nara:
         # Language models and the search index load now, not on the first question.
         warm_up()
         index_for(self.catalogue)
+        default_lexicon()
         # The HTTP server first: in the sandbox it also serves the Bot API we connect to.
         await self._start_http()
         await self._initialize_application()
@@ -109,6 +118,7 @@ class Nara:
         self._tasks.append(asyncio.create_task(self.courier.sweep_forever()))
         self._tasks.append(asyncio.create_task(self._publish_command_menus()))
         self._tasks.append(asyncio.create_task(self._tidy_forever()))
+        self._tasks.append(asyncio.create_task(self._timers_forever()))
         bot = self.application.bot
         if self.settings.webhook_url is not None:
             await bot.set_webhook(
@@ -183,6 +193,16 @@ class Nara:
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 300.0)
 
+    async def _timers_forever(self) -> None:
+        """Run escalation timers when they fall due (they live in the database)."""
+        while True:
+            try:
+                await self.pipeline.run_job(casework.run_due_timers)
+            except Exception:
+                self.metrics.errors.labels("timers").inc()
+                log.exception("running timers failed; trying again")
+            await asyncio.sleep(TIMER_INTERVAL)
+
     async def _tidy_forever(self) -> None:
         """Forget, every hour, what Nära no longer needs to keep."""
         while True:
@@ -200,6 +220,8 @@ class Nara:
             retention = timedelta(days=self.settings.question_retention_days)
             questions = await queries.forget_unanswered(session, now - retention)
             updates = await queries.forget_handled_updates(session, now - HANDLED_UPDATES_KEPT)
+            await casework_queries.forget_old_texts(session, now)
+            await casework_queries.forget_closed_case_texts(session, now - CLOSED_CASE_TEXTS_KEPT)
         if questions or updates:
             log.info("forgot %d old questions and %d handled updates", questions, updates)
 

@@ -15,7 +15,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.catalogue import Catalogue, CatalogueError, default_catalogue_path, load_catalogue
+from flows.helplines import HelplineError, Helplines, default_helplines, load_helplines
 from flows.hours import OfficeHours
+from flows.language import LOCALES
 
 ENV_PREFIX = "NARA_"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -52,6 +54,15 @@ class Settings(BaseSettings):
     rate_limit: bool = True
     # How long questions without a good answer are kept for `nara report gaps`.
     question_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    # The helplines shown with urgent replies (country-specific numbers).
+    helplines: Path | None = None
+    # An urgent case nobody claimed is sent again, to on-call staff, after this long;
+    # after as long again the resident is reminded of 112.
+    escalation_minutes: Annotated[float, Field(gt=0, le=1440)] = 5.0
+    # Telegram chat ids (people or groups) that get escalated cases, comma-separated.
+    on_call_chat_ids: str = ""
+    # The language of staff notifications.
+    staff_locale: str = "sv"
 
     @field_validator("telegram_token")
     @classmethod
@@ -115,6 +126,28 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file: {value}")
         return value
 
+    @field_validator("helplines")
+    @classmethod
+    def _helplines_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("on_call_chat_ids")
+    @classmethod
+    def _chat_ids(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            if not part.lstrip("-").isdigit():
+                raise ValueError("must be Telegram chat ids separated by commas, e.g. 123,-100456")
+        return value
+
+    @field_validator("staff_locale")
+    @classmethod
+    def _staff_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return value
+
     @field_validator("office_hours")
     @classmethod
     def _office_hours(cls, value: str) -> str:
@@ -141,6 +174,18 @@ class Settings(BaseSettings):
         except CatalogueError as error:
             first = error.problems[0] if error.problems else "unreadable"
             raise ConfigError(f"NARA_CATALOGUE: {first} (run `nara catalogue check`)") from None
+
+    @property
+    def on_call(self) -> tuple[int, ...]:
+        """The chats that get escalated cases."""
+        return tuple(int(p) for p in self.on_call_chat_ids.split(",") if p.strip())
+
+    def numbers(self) -> Helplines:
+        """Load the helplines: NARA_HELPLINES, or the Swedish ones shipped with Nära."""
+        try:
+            return load_helplines(self.helplines) if self.helplines else default_helplines()
+        except HelplineError as error:
+            raise ConfigError(f"NARA_HELPLINES: {error}") from None
 
     @property
     def hours(self) -> OfficeHours:

@@ -15,9 +15,10 @@ from bot.i18n import current_locale
 from bot.render import send_message_params
 from bot.settings import Settings
 from flows.catalogue import Catalogue
+from flows.helplines import Helplines
 from flows.replies import Reply
 from storage import queries
-from storage.models import OutboxMessage, Resident
+from storage.models import OutboxMessage, Resident, StaffMember
 
 
 @dataclass
@@ -36,6 +37,17 @@ class Turn:
     known_residents: dict[int, Resident | None] | None = None
     outgoing: list[OutboxMessage] = field(default_factory=list)
     catalogue: Catalogue | None = None
+    helplines: Helplines | None = None
+    # The sender, when they are active staff (looked up in the database for every update).
+    staff: StaffMember | None = None
+    known_staff: dict[int, StaffMember | None] | None = None
+
+    @property
+    def numbers(self) -> Helplines:
+        """The helplines shown with urgent replies."""
+        if self.helplines is None:
+            raise RuntimeError("no helplines loaded")
+        return self.helplines
 
     @property
     def services(self) -> Catalogue:
@@ -55,12 +67,32 @@ class Turn:
         """The locale replies are written in during this update."""
         return current_locale.get()
 
-    def say(self, chat_id: int, reply: Reply, *, locale: str | None = None) -> None:
+    def say(
+        self,
+        chat_id: int,
+        reply: Reply,
+        *,
+        locale: str | None = None,
+        purpose: dict[str, Any] | None = None,
+        reply_to: int | None = None,
+    ) -> None:
         """Queue ``reply`` for ``chat_id``, in the update's locale unless one is given."""
         for params in send_message_params(reply, chat_id, locale or self.locale):
-            self.call(chat_id, "sendMessage", params)
+            if reply_to is not None:
+                params["reply_parameters"] = {
+                    "message_id": reply_to,
+                    "allow_sending_without_reply": True,
+                }
+            self.call(chat_id, "sendMessage", params, purpose=purpose)
 
-    def call(self, chat_id: int, method: str, params: dict[str, Any]) -> None:
+    def call(
+        self,
+        chat_id: int,
+        method: str,
+        params: dict[str, Any],
+        *,
+        purpose: dict[str, Any] | None = None,
+    ) -> None:
         """Queue any Bot API call; calls for one chat are delivered in the order queued."""
         self.outgoing.append(
             queries.add_outgoing(
@@ -70,6 +102,7 @@ class Turn:
                 params=params,
                 now=self.now,
                 caused_at=self.received_at,
+                purpose=purpose,
             )
         )
 

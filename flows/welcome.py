@@ -16,6 +16,7 @@ LANGUAGE_BUTTON_PREFIX: Final = "lang:"
 COMMANDS: Final = (
     ("start", N_("Start again and see what Nära is")),
     ("services", N_("Support by life situation")),
+    ("person", N_("Talk to a person")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
 )
@@ -71,6 +72,7 @@ def help_text() -> Reply:
         EMERGENCY,
         Text.of(N_("Write your question in your own words, in any language.")),
         Text.of(N_("/services – support by life situation")),
+        Text.of(N_("/person – talk to a person")),
         Text.of(N_("/language – choose your language")),
         Text.of(N_("/start – see what Nära is")),
         Text.of(N_("/help – see this message again")),

@@ -125,10 +125,16 @@ def add_outgoing(
     params: dict[str, Any],
     now: datetime,
     caused_at: datetime | None = None,
+    purpose: dict[str, Any] | None = None,
 ) -> OutboxMessage:
     """Queue one Bot API call in the current transaction."""
     message = OutboxMessage(
-        chat_id=chat_id, method=method, params=params, created_at=now, caused_at=caused_at
+        chat_id=chat_id,
+        method=method,
+        params=params,
+        created_at=now,
+        caused_at=caused_at,
+        purpose=purpose,
     )
     session.add(message)
     return message
@@ -291,6 +297,23 @@ async def active_staff_member(session: AsyncSession, telegram_user_id: int) -> S
         )
     )
     return result.first()
+
+
+async def active_staff_by_user(
+    session: AsyncSession, telegram_user_ids: Sequence[int]
+) -> dict[int, StaffMember | None]:
+    """Look these Telegram users up as staff in one query: the member, or None."""
+    wanted = set(telegram_user_ids)
+    if not wanted:
+        return {}
+    result = await session.scalars(
+        select(StaffMember).where(
+            StaffMember.telegram_user_id.in_(wanted), StaffMember.removed_at.is_(None)
+        )
+    )
+    found: dict[int, StaffMember | None] = dict.fromkeys(wanted)
+    found.update({member.telegram_user_id: member for member in result})
+    return found
 
 
 async def add_staff_member(

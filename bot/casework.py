@@ -1,0 +1,365 @@
+"""Urgent cases and handoff to staff: safety replies, notifications, Claim/Close, relaying.
+
+A case is opened by triage (urgent) or by the resident ("Talk to a person", "Book a
+call"). The staff group gets a notification with Claim and Close; the staff member
+who claims it answers by replying to a case message (in the group or in their private
+chat with the bot), and the resident's messages reach them, until Close. Timers in the
+database escalate unclaimed urgent cases. Every staff action checks the staff role in
+the database, every time, and is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Final
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import clock, plain, when
+from bot.turn import Turn, current_turn
+from flows import urgent
+from flows.catalogue import Service
+from flows.helplines import Helpline
+from flows.replies import Text
+from storage import casework
+from storage.casework import ClaimOutcome
+from storage.models import Case, Resident, StaffMember
+
+log = logging.getLogger(__name__)
+
+IN_CASE: Final = "case"
+ESCALATE, REMIND, ESCALATE_AGAIN = "escalate", "remind", "escalate-again"
+AFTER_HOURS_LINE: Final = "socialjouren"
+
+
+# --- shared pieces ----------------------------------------------------------------------
+
+
+def _staff_chats(turn: Turn) -> list[int]:
+    return [turn.settings.staff_chat_id] if turn.settings.staff_chat_id is not None else []
+
+
+def _after_hours(turn: Turn) -> Helpline | None:
+    return turn.numbers.by_id.get(AFTER_HOURS_LINE)
+
+
+def _next_opening(turn: Turn) -> str:
+    local = turn.now.astimezone(turn.settings.zone)
+    opening = turn.settings.hours.next_opening(local)
+    return when(opening) if opening.date() != local.date() else clock(opening)
+
+
+def _view(turn: Turn, case: Case, service: Service | None = None) -> urgent.CaseView:
+    opened = case.opened_at.astimezone(turn.settings.zone)
+    return urgent.CaseView(
+        number=case.id,
+        kind=case.kind,
+        category=case.category,
+        language=case.language,
+        opened=when(opened, turn.settings.staff_locale),
+        excerpt=tuple(case.excerpt or ()),
+        service=Text.written(service.title) if service is not None else None,
+    )
+
+
+def _notify_staff(turn: Turn, case: Case, *, service: Service | None = None,
+                  escalated_after: int | None = None, extra_chats: tuple[int, ...] = ()) -> bool:
+    """Post a case to the staff group (and extra chats); return False when there is nowhere."""
+    chats = [*_staff_chats(turn), *extra_chats]
+    reply = urgent.staff_notification(_view(turn, case, service), escalated_after=escalated_after)
+    for chat_id in chats:
+        turn.say(chat_id, reply, locale=turn.settings.staff_locale, purpose={"case_post": case.id})
+    if not chats:
+        log.error("case %s cannot reach staff: NARA_STAFF_CHAT_ID is not set", case.id)
+    return bool(chats)
+
+
+def _enter_case(resident: Resident, case: Case) -> None:
+    resident.step, resident.step_data = IN_CASE, {"case": case.id}
+
+
+def _leave_case(resident: Resident) -> None:
+    resident.step, resident.step_data = "", {}
+
+
+def in_case(resident: Resident | None) -> int | None:
+    """Return the case a resident's conversation is in, if any."""
+    if resident is not None and resident.step == IN_CASE:
+        number = resident.step_data.get("case")
+        return int(number) if isinstance(number, int) else None
+    return None
+
+
+# --- residents ----------------------------------------------------------------------------
+
+
+async def raise_urgent(message: Message, category: str) -> None:
+    """Answer at once with the safety reply, open (or raise) a case and alert the staff."""
+    turn = current_turn()
+    resident = turn.resident
+    assert resident is not None
+    case, new = await casework.open_case(
+        turn.session,
+        resident_id=resident.id,
+        kind="urgent",
+        category=category,
+        language=resident.locale,
+        excerpt=casework.recent_texts(resident, turn.now),
+        now=turn.now,
+    )
+    _enter_case(resident, case)
+    was_urgent_before = not new and case.escalation > 0
+    reachable = bool(_staff_chats(turn)) or bool(turn.settings.on_call)
+    turn.say(message.chat.id, urgent.safety_reply(category, turn.numbers.numbers_for(category),
+                                                  person_told=reachable))
+    if case.status == "claimed" and case.claimed_by is not None:
+        await _relay_to_holder(turn, case, message)
+        return
+    _notify_staff(turn, case, extra_chats=turn.settings.on_call if not _staff_chats(turn) else ())
+    if new or not was_urgent_before:
+        await casework.schedule(turn.session, kind=ESCALATE, case_id=case.id,
+                                due_at=turn.now + _escalation(turn))
+
+
+def _escalation(turn: Turn) -> timedelta:
+    return timedelta(minutes=turn.settings.escalation_minutes)
+
+
+async def ask_for_person(chat_id: int, service: Service | None) -> None:
+    """Open a case at normal priority ("Talk to a person", "Book a call") and say when."""
+    turn = current_turn()
+    resident = turn.resident
+    assert resident is not None
+    case, new = await casework.open_case(
+        turn.session,
+        resident_id=resident.id,
+        kind="person",
+        category=None,
+        language=resident.locale,
+        excerpt=casework.recent_texts(resident, turn.now),
+        now=turn.now,
+    )
+    _enter_case(resident, case)
+    local = turn.now.astimezone(turn.settings.zone)
+    open_now = turn.settings.hours.is_open(local)
+    if service is not None:
+        reply = urgent.call_asked(Text.written(service.title), open_now=open_now,
+                                  next_opening=_next_opening(turn))
+    else:
+        reply = urgent.person_asked(open_now=open_now, next_opening=_next_opening(turn),
+                                    after_hours=_after_hours(turn))
+    turn.say(chat_id, reply)
+    if new or service is not None:
+        _notify_staff(turn, case, service=service)
+
+
+async def write_in_case(message: Message, case_id: int) -> bool:
+    """Bring a resident's message to their case's staff; return False if the case ended."""
+    turn = current_turn()
+    case = await casework.get_case(turn.session, case_id)
+    if case is None or case.status == "closed":
+        if turn.resident is not None:
+            _leave_case(turn.resident)
+        return False
+    if case.status == "claimed":
+        await _relay_to_holder(turn, case, message)
+    else:
+        for chat_id in _staff_chats(turn):
+            turn.say(chat_id, urgent.from_resident(case.id, _first_name(message), message.text or ""),
+                     locale=turn.settings.staff_locale, purpose={"case_post": case.id})
+        turn.say(message.chat.id, urgent.added_to_case())
+    return True
+
+
+def _first_name(message: Message) -> str:
+    return message.from_user.first_name if message.from_user else "?"
+
+
+async def _relay_to_holder(turn: Turn, case: Case, message: Message) -> None:
+    holder = await turn.session.get(StaffMember, case.claimed_by)
+    if holder is None:
+        return
+    fallback = turn.settings.staff_chat_id
+    turn.say(
+        holder.telegram_user_id,
+        urgent.from_resident(case.id, _first_name(message), message.text or ""),
+        locale=turn.settings.staff_locale,
+        purpose={"case_post": case.id, **({"fallback_chat": fallback} if fallback else {})},
+    )
+
+
+# --- staff ----------------------------------------------------------------------------------
+
+
+async def press_case_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Claim or Close: staff only, checked in the database on every press, and audited."""
+    turn, query = current_turn(), update.callback_query
+    assert query is not None
+    action = urgent.read_case_button(query.data or "")
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    staff = turn.staff
+    if action is None or staff is None:
+        # Someone who is not staff (or forged data): nothing happens, and it is noted.
+        turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
+        await casework.audit(turn.session, staff_id=None, action="forbidden",
+                             case_id=None, now=turn.now)
+        log.warning("a Claim/Close press was refused: not staff or not a case button")
+        return
+    staff_locale = turn.settings.staff_locale
+    if action.action == urgent.CLAIM:
+        claim = await casework.claim_case(turn.session, action.case_number, staff.id, turn.now)
+        if claim.outcome in (ClaimOutcome.CLAIMED, ClaimOutcome.ALREADY_YOURS):
+            turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
+        elif claim.outcome == ClaimOutcome.TAKEN:
+            text = urgent.already_claimed(action.case_number, claim.holder_name or "?")
+            turn.call(chat_id, "answerCallbackQuery",
+                      {"callback_query_id": query.id, "text": plain(text, staff_locale),
+                       "show_alert": True})
+            return
+        else:
+            turn.call(chat_id, "answerCallbackQuery",
+                      {"callback_query_id": query.id,
+                       "text": plain(urgent.not_claimable(action.case_number), staff_locale)})
+            return
+        if claim.outcome == ClaimOutcome.CLAIMED and claim.case is not None:
+            await _tell_claimed(turn, claim.case, staff)
+        return
+    await _close(turn, action.case_number, staff, chat_id=chat_id, query_id=query.id)
+
+
+async def _tell_claimed(turn: Turn, case: Case, staff: StaffMember) -> None:
+    for chat_id in _staff_chats(turn):
+        turn.say(chat_id, urgent.claimed_for_staff(case.id, staff.name),
+                 locale=turn.settings.staff_locale)
+    resident = await turn.session.get(Resident, case.resident_id)
+    if resident is not None and resident.blocked_at is None:
+        turn.say(resident.chat_id, urgent.claimed_for_resident(staff.name), locale=resident.locale)
+
+
+async def _close(turn: Turn, case_id: int, staff: StaffMember, *, chat_id: int,
+                 query_id: str | None) -> None:
+    case = await casework.get_case(turn.session, case_id)
+    closed = await casework.close_case(turn.session, case_id, staff.id, turn.now)
+    if query_id is not None:
+        params: dict[str, object] = {"callback_query_id": query_id}
+        if not closed:
+            params["text"] = plain(urgent.not_claimable(case_id), turn.settings.staff_locale)
+        turn.call(chat_id, "answerCallbackQuery", params)
+    if not closed or case is None:
+        if query_id is None:
+            turn.say(chat_id, urgent.cases_list([]), locale=turn.settings.staff_locale)
+        return
+    for staff_chat in _staff_chats(turn):
+        turn.say(staff_chat, urgent.closed_for_staff(case_id, staff.name),
+                 locale=turn.settings.staff_locale)
+    if query_id is None and chat_id not in _staff_chats(turn):
+        turn.say(chat_id, urgent.closed_for_staff(case_id, staff.name),
+                 locale=turn.settings.staff_locale)
+    resident = await turn.session.get(Resident, case.resident_id)
+    if resident is not None:
+        if in_case(resident) == case_id:
+            _leave_case(resident)
+        if resident.blocked_at is None:
+            turn.say(resident.chat_id, urgent.case_closed_for_resident(staff.name),
+                     locale=resident.locale)
+
+
+async def staff_writes(message: Message) -> None:
+    """Relay a staff member's words to the resident of the case they answer."""
+    turn = current_turn()
+    staff = turn.staff
+    assert staff is not None
+    case: Case | None = None
+    if message.reply_to_message is not None:
+        case = await casework.case_for_post(
+            turn.session, message.chat.id, message.reply_to_message.message_id
+        )
+    if case is None and message.chat.type == message.chat.PRIVATE:
+        held = await casework.claimed_cases_of(turn.session, staff.id)
+        case = held[0] if held else None
+    if case is None:
+        if message.chat.type == message.chat.PRIVATE:
+            turn.say(message.chat.id, urgent.no_case_for_staff(), locale=turn.settings.staff_locale)
+        return
+    if case.status != "claimed" or case.claimed_by != staff.id:
+        turn.say(message.chat.id, urgent.claim_first(case.id), locale=turn.settings.staff_locale,
+                 reply_to=message.message_id)
+        return
+    resident = await turn.session.get(Resident, case.resident_id)
+    if resident is None:
+        return
+    turn.say(resident.chat_id, urgent.from_staff(staff.name, message.text or ""),
+             locale=resident.locale)
+    await casework.audit(turn.session, staff_id=staff.id, action="reply", case_id=case.id,
+                         now=turn.now)
+
+
+async def list_cases(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show a staff member the open cases (/cases); audited as read."""
+    turn = current_turn()
+    chat = update.effective_chat
+    assert chat is not None
+    if turn.staff is None:
+        return
+    lines = []
+    waiting = await casework.cases_waiting(turn.session)
+    held = await casework.claimed_cases_of(turn.session, turn.staff.id)
+    for case in [*waiting, *held]:
+        view = _view(turn, case)
+        label = plain(Text.of(urgent.CATEGORY_NAMES[case.category]), turn.settings.staff_locale) if case.category else case.kind  # noqa: E501
+        state = "✋" if case.status == "claimed" else "⏳"
+        lines.append(f"{state} #{case.id} · {label} · {view.opened}")
+        await casework.audit(turn.session, staff_id=turn.staff.id, action="read", case_id=case.id,
+                             now=turn.now)
+    turn.say(chat.id, urgent.cases_list(lines), locale=turn.settings.staff_locale)
+
+
+async def close_own_case(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Close the case a staff member handles most recently (/close in their private chat)."""
+    turn = current_turn()
+    chat = update.effective_chat
+    assert chat is not None
+    if turn.staff is None:
+        return
+    held = await casework.claimed_cases_of(turn.session, turn.staff.id)
+    if not held:
+        turn.say(chat.id, urgent.no_case_for_staff(), locale=turn.settings.staff_locale)
+        return
+    await _close(turn, held[0].id, turn.staff, chat_id=chat.id, query_id=None)
+
+
+# --- timers ---------------------------------------------------------------------------------
+
+
+async def run_due_timers(turn: Turn) -> int:
+    """Escalate unclaimed urgent cases whose time has come; return how many timers ran."""
+    timers = await casework.take_due_timers(turn.session, turn.now)
+    for timer in timers:
+        if timer.case_id is None:
+            continue
+        case = await casework.get_case(turn.session, timer.case_id)
+        if case is None or case.status != "open":
+            continue
+        waited = int((turn.now - case.opened_at).total_seconds() // 60)
+        if timer.kind == ESCALATE and await casework.escalate(turn.session, case.id, 1, turn.now):
+            _notify_staff(turn, case, escalated_after=waited, extra_chats=turn.settings.on_call)
+            await casework.schedule(turn.session, kind=REMIND, case_id=case.id,
+                                    due_at=turn.now + _escalation(turn))
+        elif timer.kind == REMIND and await casework.escalate(turn.session, case.id, 2, turn.now):
+            resident = await turn.session.get(Resident, case.resident_id)
+            if resident is not None and resident.blocked_at is None:
+                turn.say(resident.chat_id, urgent.reminder_for_resident(_after_hours(turn)),
+                         locale=resident.locale)
+            for chat_id in (*_staff_chats(turn), *turn.settings.on_call):
+                turn.say(chat_id, urgent.reminded_for_staff(case.id, waited),
+                         locale=turn.settings.staff_locale, purpose={"case_post": case.id})
+            await casework.schedule(turn.session, kind=ESCALATE_AGAIN, case_id=case.id,
+                                    due_at=turn.now + _escalation(turn))
+        elif timer.kind == ESCALATE_AGAIN:
+            # Nothing is dropped silently: the staff hear of it until someone claims it.
+            _notify_staff(turn, case, escalated_after=waited, extra_chats=turn.settings.on_call)
+            await casework.schedule(turn.session, kind=ESCALATE_AGAIN, case_id=case.id,
+                                    due_at=turn.now + _escalation(turn) * 2)
+    return len(timers)
