@@ -30,10 +30,15 @@ async def count(turn: Turn, kind: str, service_id: str) -> None:
     )
 
 
-async def answer_question(chat_id: int, text: str) -> None:
-    """Search the catalogue and answer with cards, or honestly with other ways on."""
+async def answer_question(chat_id: int, text: str, *, only_if_found: bool = False) -> None:
+    """Search the catalogue and answer with cards, or honestly with other ways on.
+
+    With ``only_if_found`` (after a safety reply) nothing is said when nothing fits.
+    """
     turn = current_turn()
     result = search(turn.services, text)
+    if only_if_found and not result.answered:
+        return
     await count(turn, "search", result.hits[0].service_id if result.answered else "")
     if not result.answered:
         await queries.keep_unanswered(

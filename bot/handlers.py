@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 _DEEP_LINK = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 PRIVATE = filters.ChatType.PRIVATE
+PRACTICAL_EMERGENCIES = frozenset({"no-food", "homeless-tonight"})
 
 
 async def identify(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,6 +130,9 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
     verdict = triage(message.text)
     if verdict.urgent and verdict.category is not None:
         await casework.raise_urgent(message, verdict.category)
+        if verdict.category in PRACTICAL_EMERGENCIES:
+            # No food, no bed tonight: the support that helps is worth showing too.
+            await asking.answer_question(message.chat.id, message.text, only_if_found=True)
         return
     case_id = casework.in_case(turn.resident)
     if case_id is not None and await casework.write_in_case(message, case_id):

@@ -65,8 +65,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),
-        dict[str, Any]: JSON(),
-        list[str]: JSON(),
+        # None is stored as SQL NULL, not as the JSON text 'null'.
+        dict[str, Any]: JSON(none_as_null=True),
+        list[str]: JSON(none_as_null=True),
     }
 
 
@@ -90,7 +91,7 @@ class Resident(Base):
     blocked_at: Mapped[datetime | None]
     # The last few things the resident wrote (at most a day old), shown to staff if the
     # conversation is handed to a person. Nothing older is kept.
-    recent_texts: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    recent_texts: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class StaffMember(Base):
@@ -222,7 +223,7 @@ class Case(Base):
     # 0: not escalated; 1: sent again to on-call staff; 2: the resident was reminded of 112.
     escalation: Mapped[int] = mapped_column(default=0)
     # What the resident wrote just before (a few messages), for the staff; cleared on close.
-    excerpt: Mapped[list[str] | None] = mapped_column(JSON)
+    excerpt: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class CasePost(Base):

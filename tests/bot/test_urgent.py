@@ -1,0 +1,219 @@
+"""Urgent cases end to end: safety reply, staff notification, Claim, relaying, escalation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import Nara
+from storage import casework, queries
+from tests.bot.harness import LocalTelegram, bot_settings, running_bot
+from tests.bot.processes import BotProcess
+from tgserver import SandboxClient
+from tgserver.client import SandboxGroup, SandboxUser
+
+SELF_HARM_SV = "jag orkar inte leva längre, jag vill försvinna för alltid"
+
+
+@dataclass
+class Office:
+    """A running bot with a staff group of two registered staff members."""
+
+    nara: Nara
+    group: SandboxGroup
+    sara: SandboxUser
+    jonas: SandboxUser
+    on_call: SandboxUser
+
+
+async def register_staff(nara: Nara, *people: tuple[SandboxUser, str, str]) -> None:
+    async with nara.db.session() as session, session.begin():
+        for user, name, role in people:
+            await queries.add_staff_member(
+                session, telegram_user_id=user.id, name=name, role=role, now=datetime.now(UTC)
+            )
+
+
+@pytest.fixture
+async def office(telegram: LocalTelegram, tg: SandboxClient, sqlite_url: str) -> AsyncIterator[Office]:
+    sara = await tg.add_user("Sara", language_code="sv")
+    jonas = await tg.add_user("Jonas", language_code="sv")
+    on_call = await tg.add_user("Jour", language_code="sv")
+    group = await tg.add_group("Socialtjänsten – ärenden", [sara, jonas])
+    settings = bot_settings(
+        telegram.url, sqlite_url, staff_chat_id=group.id, escalation_minutes=0.03,
+        on_call_chat_ids=str(on_call.id),
+    )
+    async with running_bot(settings) as nara:
+        await register_staff(nara, (sara, "Sara", "caseworker"), (jonas, "Jonas", "supervisor"))
+        for person in (sara, jonas, on_call):
+            await person.say("/start")
+            await person.next_message()
+        yield Office(nara, group, sara, jonas, on_call)
+
+
+async def test_an_urgent_message_gets_the_safety_reply_and_reaches_the_staff(
+    office: Office, tg: SandboxClient
+) -> None:
+    amal = await tg.add_user("Amal", language_code="sv")
+    await amal.say(SELF_HARM_SV)
+    reply = await amal.next_message()
+    assert "112" in reply.text and "90101" in reply.text
+    assert "datorprogram" in reply.text.lower() or "dator" in reply.text.lower()
+    notification = await office.group.next_message()
+    assert "🔴" in notification.text
+    assert SELF_HARM_SV in notification.text
+    assert notification.button_texts == ["Ta ärendet", "Stäng"] or len(notification.button_texts) == 2
+
+    await office.sara.press(notification.button_texts[0], message=notification, chat=office.group)
+    claimed = await amal.next_message()
+    assert "Sara" in claimed.text
+    assert "Sara" in (await office.group.next_message()).text
+
+    await office.sara.say("Hej Amal, jag heter Sara. Är du säker just nu?", chat=office.group,
+                          reply_to=notification)
+    relayed = await amal.next_message()
+    assert "Är du säker just nu?" in relayed.text and "Sara" in relayed.text
+
+    await amal.say("ja, jag är hemma")
+    to_sara = await office.sara.next_message()
+    assert "ja, jag är hemma" in to_sara.text
+    await office.sara.say("Bra. Jag ringer dig om fem minuter.")
+    assert "ringer dig" in (await amal.next_message()).text
+
+    async with office.nara.db.session() as session:
+        resident = await queries.find_resident(session, amal.id)
+        assert resident is not None
+        case = await casework.active_case(session, resident.id)
+        assert case is not None and case.status == "claimed" and case.category == "self-harm"
+        trail = [entry.action for entry in await casework.audit_trail(session, case.id)]
+    assert trail[:1] == ["claim"] and "reply" in trail
+
+
+async def test_a_second_claim_is_refused_and_close_tells_the_resident(
+    office: Office, tg: SandboxClient
+) -> None:
+    omar = await tg.add_user("Omar", language_code="ar")
+    await omar.say("my husband hits me and says he will kill me tonight")
+    safety = await omar.next_message()
+    assert "112" in safety.text and "020-50 50 50" in safety.text
+    notification = await office.group.next_message()
+    press = await office.sara.press(notification.button_texts[0], message=notification, chat=office.group)
+    await tg.callback_answer(press)
+    await omar.next_message()
+    await office.group.next_message()
+    late = await office.jonas.press(notification.button_texts[0], message=notification, chat=office.group)
+    answer = await tg.callback_answer(late)
+    assert "Sara" in answer["text"]
+    close = await office.sara.press(notification.button_texts[1], message=notification, chat=office.group)
+    await tg.callback_answer(close)
+    ended = await omar.next_message()
+    assert "Sara" in ended.text and "112" in ended.text
+    await omar.say("/help")
+    assert "112" in (await omar.next_message()).text  # back to the bot, not to Sara
+
+
+async def test_a_forged_claim_from_a_resident_gets_nothing(office: Office, tg: SandboxClient) -> None:
+    eve = await tg.add_user("Eve", language_code="en")
+    await eve.say("I have nowhere to sleep tonight, I am on the street with my kids")
+    await eve.next_message()
+    notification = await office.group.next_message()
+    case_data = notification.buttons[0][0]["callback_data"]
+    own = await eve.next_message() if await eve.unread_messages() else None
+    assert own is None
+    await eve.say("/help")
+    help_message = await eve.next_message()
+    press = await eve.forge_callback(help_message, case_data)
+    answer = await tg.callback_answer(press)
+    assert answer["answered"] and not answer["text"]
+    async with office.nara.db.session() as session:
+        waiting = await casework.cases_waiting(session)
+        forbidden = [e for e in await casework.audit_entries(session) if e.action == "forbidden"]
+    assert [c.status for c in waiting] == ["open"]
+    assert len(forbidden) == 1
+
+
+async def test_an_unclaimed_urgent_case_escalates_then_reminds_the_resident(
+    office: Office, tg: SandboxClient
+) -> None:
+    noor = await tg.add_user("Noor", language_code="en")
+    await noor.say("my little brother is home alone and dad hit him, he is 6")
+    await noor.next_message()
+    first = await office.group.next_message()
+    assert "🔴" in first.text
+    escalated = await office.group.next_message()
+    assert "⚠️" in escalated.text
+    to_on_call = await office.on_call.next_message()
+    assert "⚠️" in to_on_call.text and len(to_on_call.button_texts) == 2
+    reminder = await noor.next_message()
+    assert "112" in reminder.text and "no one has answered" in reminder.text
+    async with office.nara.db.session() as session:
+        (case,) = await casework.cases_waiting(session)
+    assert case.escalation == 2 and case.category == "child-at-risk"
+
+
+async def test_talk_to_a_person_opens_a_case_at_normal_priority(office: Office, tg: SandboxClient) -> None:
+    lina = await tg.add_user("Lina", language_code="en")
+    await lina.say("/person")
+    reply = await lina.next_message()
+    assert "112" in reply.text
+    notification = await office.group.next_message()
+    assert "🟡" in notification.text
+    await lina.say("I need help with my rent")
+    assert "added this to your case" in (await lina.next_message()).text
+    relayed = await office.group.next_message()
+    assert "I need help with my rent" in relayed.text
+
+
+@pytest.mark.slow
+async def test_sigkill_after_the_urgent_message_still_notifies_staff_once(
+    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path
+) -> None:
+    sara = await tg.add_user("Sara", language_code="sv")
+    group = await tg.add_group("Socialtjänsten", [sara])
+    database = tmp_path / "nara.db"
+    bot = BotProcess(telegram_url=telegram.url, database_url=f"sqlite+aiosqlite:///{database}",
+                     log_path=tmp_path / "bot.log", webhook=False)
+    bot.env["NARA_STAFF_CHAT_ID"] = str(group.id)
+    await bot.start()
+    amal = await tg.add_user("Amal", language_code="sv")
+    # Telegram is down for sending: the case and its notification can only wait in the outbox.
+    telegram.world.faults.fail_next("sendMessage", count=None, status=502)
+    await amal.say(SELF_HARM_SV)
+
+    def case_stored() -> bool:
+        import sqlite3
+
+        with sqlite3.connect(database) as connection:
+            return connection.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+
+    await BotProcess.wait_until(case_stored, "the case to be stored")
+    bot.kill()
+    telegram.world.faults.clear()
+    assert [m for m in await group.messages() if m.from_bot] == []
+    await bot.start()
+    notification = await group.next_message()
+    assert "🔴" in notification.text
+    safety = await amal.next_message()
+    assert "112" in safety.text
+    await asyncio.sleep(1.5)  # a repeat would have arrived by now
+    assert bot.terminate() == 0
+    assert len([m for m in await group.messages() if m.from_bot]) == 1
+    assert len([m for m in await amal.chat_messages() if m.from_bot]) == 1
+
+
+async def test_no_food_gets_the_safety_reply_and_then_the_support_that_helps(
+    office: Office, tg: SandboxClient
+) -> None:
+    olena = await tg.add_user("Olena", language_code="uk")
+    await olena.say("грошей не вистачає на їжу, діти голодні")
+    safety = await olena.next_message()
+    assert "112" in safety.text
+    card = await olena.next_message()
+    assert office.nara.catalogue["financial-aid"].title["uk"] in card.text
+    assert "🔴" in (await office.group.next_message()).text
