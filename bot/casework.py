@@ -64,8 +64,14 @@ def _view(turn: Turn, case: Case, service: Service | None = None) -> urgent.Case
     )
 
 
-def _notify_staff(turn: Turn, case: Case, *, service: Service | None = None,
-                  escalated_after: int | None = None, extra_chats: tuple[int, ...] = ()) -> bool:
+def _notify_staff(
+    turn: Turn,
+    case: Case,
+    *,
+    service: Service | None = None,
+    escalated_after: int | None = None,
+    extra_chats: tuple[int, ...] = (),
+) -> bool:
     """Post a case to the staff group (and extra chats); return False when there is nowhere."""
     chats = [*_staff_chats(turn), *extra_chats]
     reply = urgent.staff_notification(_view(turn, case, service), escalated_after=escalated_after)
@@ -112,15 +118,18 @@ async def raise_urgent(message: Message, category: str) -> None:
     _enter_case(resident, case)
     was_urgent_before = not new and case.escalation > 0
     reachable = bool(_staff_chats(turn)) or bool(turn.settings.on_call)
-    turn.say(message.chat.id, urgent.safety_reply(category, turn.numbers.numbers_for(category),
-                                                  person_told=reachable))
+    turn.say(
+        message.chat.id,
+        urgent.safety_reply(category, turn.numbers.numbers_for(category), person_told=reachable),
+    )
     if case.status == "claimed" and case.claimed_by is not None:
         await _relay_to_holder(turn, case, message)
         return
     _notify_staff(turn, case, extra_chats=turn.settings.on_call if not _staff_chats(turn) else ())
     if new or not was_urgent_before:
-        await casework.schedule(turn.session, kind=ESCALATE, case_id=case.id,
-                                due_at=turn.now + _escalation(turn))
+        await casework.schedule(
+            turn.session, kind=ESCALATE, case_id=case.id, due_at=turn.now + _escalation(turn)
+        )
 
 
 def _escalation(turn: Turn) -> timedelta:
@@ -145,11 +154,13 @@ async def ask_for_person(chat_id: int, service: Service | None) -> None:
     local = turn.now.astimezone(turn.settings.zone)
     open_now = turn.settings.hours.is_open(local)
     if service is not None:
-        reply = urgent.call_asked(Text.written(service.title), open_now=open_now,
-                                  next_opening=_next_opening(turn))
+        reply = urgent.call_asked(
+            Text.written(service.title), open_now=open_now, next_opening=_next_opening(turn)
+        )
     else:
-        reply = urgent.person_asked(open_now=open_now, next_opening=_next_opening(turn),
-                                    after_hours=_after_hours(turn))
+        reply = urgent.person_asked(
+            open_now=open_now, next_opening=_next_opening(turn), after_hours=_after_hours(turn)
+        )
     turn.say(chat_id, reply)
     if new or service is not None:
         _notify_staff(turn, case, service=service)
@@ -167,8 +178,12 @@ async def write_in_case(message: Message, case_id: int) -> bool:
         await _relay_to_holder(turn, case, message)
     else:
         for chat_id in _staff_chats(turn):
-            turn.say(chat_id, urgent.from_resident(case.id, _first_name(message), message.text or ""),
-                     locale=turn.settings.staff_locale, purpose={"case_post": case.id})
+            turn.say(
+                chat_id,
+                urgent.from_resident(case.id, _first_name(message), message.text or ""),
+                locale=turn.settings.staff_locale,
+                purpose={"case_post": case.id},
+            )
         turn.say(message.chat.id, urgent.added_to_case())
     return True
 
@@ -203,8 +218,9 @@ async def press_case_button(update: Update, _context: ContextTypes.DEFAULT_TYPE)
     if action is None or staff is None:
         # Someone who is not staff (or forged data): nothing happens, and it is noted.
         turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
-        await casework.audit(turn.session, staff_id=None, action="forbidden",
-                             case_id=None, now=turn.now)
+        await casework.audit(
+            turn.session, staff_id=None, action="forbidden", case_id=None, now=turn.now
+        )
         log.warning("a Claim/Close press was refused: not staff or not a case button")
         return
     staff_locale = turn.settings.staff_locale
@@ -214,14 +230,25 @@ async def press_case_button(update: Update, _context: ContextTypes.DEFAULT_TYPE)
             turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
         elif claim.outcome == ClaimOutcome.TAKEN:
             text = urgent.already_claimed(action.case_number, claim.holder_name or "?")
-            turn.call(chat_id, "answerCallbackQuery",
-                      {"callback_query_id": query.id, "text": plain(text, staff_locale),
-                       "show_alert": True})
+            turn.call(
+                chat_id,
+                "answerCallbackQuery",
+                {
+                    "callback_query_id": query.id,
+                    "text": plain(text, staff_locale),
+                    "show_alert": True,
+                },
+            )
             return
         else:
-            turn.call(chat_id, "answerCallbackQuery",
-                      {"callback_query_id": query.id,
-                       "text": plain(urgent.not_claimable(action.case_number), staff_locale)})
+            turn.call(
+                chat_id,
+                "answerCallbackQuery",
+                {
+                    "callback_query_id": query.id,
+                    "text": plain(urgent.not_claimable(action.case_number), staff_locale),
+                },
+            )
             return
         if claim.outcome == ClaimOutcome.CLAIMED and claim.case is not None:
             await _tell_claimed(turn, claim.case, staff)
@@ -231,15 +258,19 @@ async def press_case_button(update: Update, _context: ContextTypes.DEFAULT_TYPE)
 
 async def _tell_claimed(turn: Turn, case: Case, staff: StaffMember) -> None:
     for chat_id in _staff_chats(turn):
-        turn.say(chat_id, urgent.claimed_for_staff(case.id, staff.name),
-                 locale=turn.settings.staff_locale)
+        turn.say(
+            chat_id,
+            urgent.claimed_for_staff(case.id, staff.name),
+            locale=turn.settings.staff_locale,
+        )
     resident = await turn.session.get(Resident, case.resident_id)
     if resident is not None and resident.blocked_at is None:
         turn.say(resident.chat_id, urgent.claimed_for_resident(staff.name), locale=resident.locale)
 
 
-async def _close(turn: Turn, case_id: int, staff: StaffMember, *, chat_id: int,
-                 query_id: str | None) -> None:
+async def _close(
+    turn: Turn, case_id: int, staff: StaffMember, *, chat_id: int, query_id: str | None
+) -> None:
     case = await casework.get_case(turn.session, case_id)
     closed = await casework.close_case(turn.session, case_id, staff.id, turn.now)
     if query_id is not None:
@@ -252,18 +283,25 @@ async def _close(turn: Turn, case_id: int, staff: StaffMember, *, chat_id: int,
             turn.say(chat_id, urgent.cases_list([]), locale=turn.settings.staff_locale)
         return
     for staff_chat in _staff_chats(turn):
-        turn.say(staff_chat, urgent.closed_for_staff(case_id, staff.name),
-                 locale=turn.settings.staff_locale)
+        turn.say(
+            staff_chat,
+            urgent.closed_for_staff(case_id, staff.name),
+            locale=turn.settings.staff_locale,
+        )
     if query_id is None and chat_id not in _staff_chats(turn):
-        turn.say(chat_id, urgent.closed_for_staff(case_id, staff.name),
-                 locale=turn.settings.staff_locale)
+        turn.say(
+            chat_id, urgent.closed_for_staff(case_id, staff.name), locale=turn.settings.staff_locale
+        )
     resident = await turn.session.get(Resident, case.resident_id)
     if resident is not None:
         if in_case(resident) == case_id:
             _leave_case(resident)
         if resident.blocked_at is None:
-            turn.say(resident.chat_id, urgent.case_closed_for_resident(staff.name),
-                     locale=resident.locale)
+            turn.say(
+                resident.chat_id,
+                urgent.case_closed_for_resident(staff.name),
+                locale=resident.locale,
+            )
 
 
 async def staff_writes(message: Message) -> None:
@@ -284,16 +322,22 @@ async def staff_writes(message: Message) -> None:
             turn.say(message.chat.id, urgent.no_case_for_staff(), locale=turn.settings.staff_locale)
         return
     if case.status != "claimed" or case.claimed_by != staff.id:
-        turn.say(message.chat.id, urgent.claim_first(case.id), locale=turn.settings.staff_locale,
-                 reply_to=message.message_id)
+        turn.say(
+            message.chat.id,
+            urgent.claim_first(case.id),
+            locale=turn.settings.staff_locale,
+            reply_to=message.message_id,
+        )
         return
     resident = await turn.session.get(Resident, case.resident_id)
     if resident is None:
         return
-    turn.say(resident.chat_id, urgent.from_staff(staff.name, message.text or ""),
-             locale=resident.locale)
-    await casework.audit(turn.session, staff_id=staff.id, action="reply", case_id=case.id,
-                         now=turn.now)
+    turn.say(
+        resident.chat_id, urgent.from_staff(staff.name, message.text or ""), locale=resident.locale
+    )
+    await casework.audit(
+        turn.session, staff_id=staff.id, action="reply", case_id=case.id, now=turn.now
+    )
 
 
 async def list_cases(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -308,11 +352,16 @@ async def list_cases(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> Non
     held = await casework.claimed_cases_of(turn.session, turn.staff.id)
     for case in [*waiting, *held]:
         view = _view(turn, case)
-        label = plain(Text.of(urgent.CATEGORY_NAMES[case.category]), turn.settings.staff_locale) if case.category else case.kind  # noqa: E501
+        label = (
+            plain(Text.of(urgent.CATEGORY_NAMES[case.category]), turn.settings.staff_locale)
+            if case.category
+            else case.kind
+        )
         state = "✋" if case.status == "claimed" else "⏳"
         lines.append(f"{state} #{case.id} · {label} · {view.opened}")
-        await casework.audit(turn.session, staff_id=turn.staff.id, action="read", case_id=case.id,
-                             now=turn.now)
+        await casework.audit(
+            turn.session, staff_id=turn.staff.id, action="read", case_id=case.id, now=turn.now
+        )
     turn.say(chat.id, urgent.cases_list(lines), locale=turn.settings.staff_locale)
 
 
@@ -345,21 +394,37 @@ async def run_due_timers(turn: Turn) -> int:
         waited = int((turn.now - case.opened_at).total_seconds() // 60)
         if timer.kind == ESCALATE and await casework.escalate(turn.session, case.id, 1, turn.now):
             _notify_staff(turn, case, escalated_after=waited, extra_chats=turn.settings.on_call)
-            await casework.schedule(turn.session, kind=REMIND, case_id=case.id,
-                                    due_at=turn.now + _escalation(turn))
+            await casework.schedule(
+                turn.session, kind=REMIND, case_id=case.id, due_at=turn.now + _escalation(turn)
+            )
         elif timer.kind == REMIND and await casework.escalate(turn.session, case.id, 2, turn.now):
             resident = await turn.session.get(Resident, case.resident_id)
             if resident is not None and resident.blocked_at is None:
-                turn.say(resident.chat_id, urgent.reminder_for_resident(_after_hours(turn)),
-                         locale=resident.locale)
+                turn.say(
+                    resident.chat_id,
+                    urgent.reminder_for_resident(_after_hours(turn)),
+                    locale=resident.locale,
+                )
             for chat_id in (*_staff_chats(turn), *turn.settings.on_call):
-                turn.say(chat_id, urgent.reminded_for_staff(case.id, waited),
-                         locale=turn.settings.staff_locale, purpose={"case_post": case.id})
-            await casework.schedule(turn.session, kind=ESCALATE_AGAIN, case_id=case.id,
-                                    due_at=turn.now + _escalation(turn))
+                turn.say(
+                    chat_id,
+                    urgent.reminded_for_staff(case.id, waited),
+                    locale=turn.settings.staff_locale,
+                    purpose={"case_post": case.id},
+                )
+            await casework.schedule(
+                turn.session,
+                kind=ESCALATE_AGAIN,
+                case_id=case.id,
+                due_at=turn.now + _escalation(turn),
+            )
         elif timer.kind == ESCALATE_AGAIN:
             # Nothing is dropped silently: the staff hear of it until someone claims it.
             _notify_staff(turn, case, escalated_after=waited, extra_chats=turn.settings.on_call)
-            await casework.schedule(turn.session, kind=ESCALATE_AGAIN, case_id=case.id,
-                                    due_at=turn.now + _escalation(turn) * 2)
+            await casework.schedule(
+                turn.session,
+                kind=ESCALATE_AGAIN,
+                case_id=case.id,
+                due_at=turn.now + _escalation(turn) * 2,
+            )
     return len(timers)

@@ -19,13 +19,13 @@ from telegram.ext import (
 )
 
 from bot import asking, casework
-from bot.settings import Settings
 from bot.i18n import clock, current_locale, plain
+from bot.settings import Settings
 from bot.turn import current_turn
 from flows import ask, urgent, welcome
-from flows.triage import triage
 from flows.language import locale_for_telegram, telegram_language_code
 from flows.replies import Text
+from flows.triage import triage
 from storage import queries
 from storage.casework import remember_text
 
@@ -275,8 +275,9 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
     if settings.staff_chat_id is not None:
         staff_group = filters.Chat(settings.staff_chat_id)
         application.add_handler(
-            MessageHandler(staff_group & filters.REPLY & filters.TEXT & ~filters.COMMAND,
-                           staff_reply_in_group)
+            MessageHandler(
+                staff_group & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff_reply_in_group
+            )
         )
     application.add_handlers(
         [

@@ -315,22 +315,21 @@ class Pipeline:
         claimed: list[Call] = []
         now = self.clock()
         try:
-            async with self.db.session() as session:
-                async with session.begin():
-                    turn = Turn(
-                        session=session,
-                        settings=self.settings,
-                        update_id=0,
-                        received_at=now,
-                        now=now,
-                        catalogue=self.catalogue,
-                        helplines=self.helplines,
-                    )
-                    with handling(turn):
-                        result = await job(turn)
-                    await session.flush()
-                    claimed = _calls(turn)
-                    self.courier.claim(claimed)
+            async with self.db.session() as session, session.begin():
+                turn = Turn(
+                    session=session,
+                    settings=self.settings,
+                    update_id=0,
+                    received_at=now,
+                    now=now,
+                    catalogue=self.catalogue,
+                    helplines=self.helplines,
+                )
+                with handling(turn):
+                    result = await job(turn)
+                await session.flush()
+                claimed = _calls(turn)
+                self.courier.claim(claimed)
         except BaseException:
             self.courier.release(claimed)
             raise

@@ -21,7 +21,9 @@ CLAIM, CLOSE = "claim", "close"
 
 # TRANSLATORS: the first thing a person in crisis reads. Calm, warm, no judgement.
 ACKNOWLEDGE: Final = {
-    "self-harm": N_("Thank you for telling me. I am sorry you are in so much pain. You do not have to be alone with this."),  # noqa: E501
+    "self-harm": N_(
+        "Thank you for telling me. I am sorry you are in so much pain. You do not have to be alone with this."  # noqa: E501
+    ),
     "violence": N_("Thank you for telling me. Violence is never your fault."),
     "child-at-risk": N_("Thank you for telling me. It is right to tell. A child must be safe."),
     "homeless-tonight": N_("Thank you for telling me. No one should have to sleep outside."),
@@ -92,12 +94,20 @@ def safety_reply(category: str, helplines: Sequence[Helpline], *, person_told: b
         paragraphs.extend(_helpline(line) for line in others)
     if person_told:
         paragraphs.append(
-            Text.of(N_("I am a computer program. I have told a person at social services. They will write to you here as soon as they can."))  # noqa: E501
+            Text.of(
+                N_(
+                    "I am a computer program. I have told a person at social services. They will write to you here as soon as they can."  # noqa: E501
+                )
+            )
         )
         paragraphs.append(Text.of(N_("You can keep writing here while you wait.")))
     else:
         paragraphs.append(
-            Text.of(N_("I am a computer program, so please call one of these numbers to talk to a person."))  # noqa: E501
+            Text.of(
+                N_(
+                    "I am a computer program, so please call one of these numbers to talk to a person."  # noqa: E501
+                )
+            )
         )
     if category == "child-at-risk":
         # TRANSLATORS: staff have a duty to report concern for a child; never promise secrecy.
@@ -108,14 +118,25 @@ def safety_reply(category: str, helplines: Sequence[Helpline], *, person_told: b
 def person_asked(*, open_now: bool, next_opening: str, after_hours: Helpline | None) -> Reply:
     """Answer "Talk to a person": who will answer, and when."""
     if open_now:
-        first = Text.of(N_("I have asked a person from social services to write to you. They will answer here as soon as they can."))  # noqa: E501
+        first = Text.of(
+            N_(
+                "I have asked a person from social services to write to you. They will answer here as soon as they can."  # noqa: E501
+            )
+        )
         return Reply.of(first, Text.of(N_("In an emergency, call 112.")))
     paragraphs = [
-        Text.of(N_("Our office is closed now. A person will write to you here {when}."), when=next_opening),
+        Text.of(
+            N_("Our office is closed now. A person will write to you here {when}."),
+            when=next_opening,
+        ),
     ]
     if after_hours is not None:
         paragraphs.append(
-            Text.of(N_("If it cannot wait, call {name}: {number}."), name=after_hours.name, number=after_hours.number)  # noqa: E501
+            Text.of(
+                N_("If it cannot wait, call {name}: {number}."),
+                name=after_hours.name,
+                number=after_hours.number,
+            )
         )
     paragraphs.append(Text.of(N_("In an emergency, call 112.")))
     return Reply(tuple(paragraphs))
@@ -127,13 +148,17 @@ def call_asked(service: Text, *, open_now: bool, next_opening: str) -> Reply:
     if open_now:
         second = Text.of(N_("A person will write to you here to find a time."))
     else:
-        second = Text.of(N_("A person will write to you here {when} to find a time."), when=next_opening)
+        second = Text.of(
+            N_("A person will write to you here {when} to find a time."), when=next_opening
+        )
     return Reply.of(first, second)
 
 
 def added_to_case() -> Reply:
     """Tell the resident their message reached their case (while no one has claimed it)."""
-    return Reply.of(Text.of(N_("I have added this to your case. A person will answer as soon as they can.")))  # noqa: E501
+    return Reply.of(
+        Text.of(N_("I have added this to your case. A person will answer as soon as they can."))
+    )
 
 
 def case_buttons(number: int) -> tuple[tuple[Button, ...], ...]:
@@ -173,41 +198,60 @@ def staff_notification(case: CaseView, *, escalated_after: int | None = None) ->
     if escalated_after is not None:
         paragraphs.insert(
             0,
-            Text.of(N_("⚠️ ESCALATED: no one has claimed this case for {minutes} minutes."), minutes=str(escalated_after)),  # noqa: E501
+            Text.of(
+                N_("⚠️ ESCALATED: no one has claimed this case for {minutes} minutes."),
+                minutes=str(escalated_after),
+            ),
         )
     paragraphs.extend(_case_lines(case))
-    paragraphs.append(Text.of(N_("Press Claim to take the case. Then reply to this message to write to the resident.")))  # noqa: E501
+    paragraphs.append(
+        Text.of(
+            N_("Press Claim to take the case. Then reply to this message to write to the resident.")
+        )
+    )
     return Reply(tuple(paragraphs), case_buttons(case.number))
 
 
 def claimed_for_resident(staff_name: str) -> Reply:
     """Tell the resident, by name, that a person has their case."""
     return Reply.of(
-        Text.of(N_("{name} from social services has your case now. {name} will write to you here."), name=staff_name)  # noqa: E501
+        Text.of(
+            N_("{name} from social services has your case now. {name} will write to you here."),
+            name=staff_name,
+        )
     )
 
 
 def claimed_for_staff(number: int, staff_name: str) -> Reply:
     """Tell the staff group who claimed a case."""
-    return Reply.of(Text.of(N_("Case {number} was claimed by {name}."), number=str(number), name=staff_name))  # noqa: E501
+    return Reply.of(
+        Text.of(N_("Case {number} was claimed by {name}."), number=str(number), name=staff_name)
+    )
 
 
 def already_claimed(number: int, staff_name: str) -> Text:
     """Answer a second Claim: someone else has it."""
-    return Text.of(N_("Case {number} is already claimed by {name}."), number=str(number), name=staff_name)  # noqa: E501
+    return Text.of(
+        N_("Case {number} is already claimed by {name}."), number=str(number), name=staff_name
+    )
 
 
 def case_closed_for_resident(staff_name: str) -> Reply:
     """Tell the resident the conversation with a person has ended."""
     return Reply.of(
-        Text.of(N_("Your conversation with {name} has ended. You can write here again at any time."), name=staff_name),  # noqa: E501
+        Text.of(
+            N_("Your conversation with {name} has ended. You can write here again at any time."),
+            name=staff_name,
+        ),
         Text.of(N_("In an emergency, call 112.")),
     )
 
 
 def closed_for_staff(number: int, staff_name: str) -> Reply:
     """Tell the staff group who closed a case."""
-    return Reply.of(Text.of(N_("Case {number} was closed by {name}."), number=str(number), name=staff_name))  # noqa: E501
+    return Reply.of(
+        Text.of(N_("Case {number} was closed by {name}."), number=str(number), name=staff_name)
+    )
 
 
 def not_claimable(number: int) -> Text:
@@ -231,12 +275,18 @@ def from_resident(number: int, first_name: str, text: str) -> Reply:
 def reminder_for_resident(after_hours: Helpline | None) -> Reply:
     """Remind the resident of 112 and the on-call team when no one has answered yet."""
     paragraphs = [
-        Text.of(N_("I am sorry that no one has answered yet. We are still trying to reach a person.")),  # noqa: E501
+        Text.of(
+            N_("I am sorry that no one has answered yet. We are still trying to reach a person.")
+        ),
         Text.of(N_("If you or someone else is in danger now, call 112.")),
     ]
     if after_hours is not None:
         paragraphs.append(
-            Text.of(N_("You can also call {name}: {number}."), name=after_hours.name, number=after_hours.number)  # noqa: E501
+            Text.of(
+                N_("You can also call {name}: {number}."),
+                name=after_hours.name,
+                number=after_hours.number,
+            )
         )
     return Reply(tuple(paragraphs))
 
@@ -244,7 +294,15 @@ def reminder_for_resident(after_hours: Helpline | None) -> Reply:
 def reminded_for_staff(number: int, minutes: int) -> Reply:
     """Tell the staff the resident was reminded of 112 because no one claimed the case."""
     return Reply(
-        (Text.of(N_("⚠️ Case {number} has waited {minutes} minutes. The resident was reminded to call 112."), number=str(number), minutes=str(minutes)),),  # noqa: E501
+        (
+            Text.of(
+                N_(
+                    "⚠️ Case {number} has waited {minutes} minutes. The resident was reminded to call 112."  # noqa: E501
+                ),
+                number=str(number),
+                minutes=str(minutes),
+            ),
+        ),
         case_buttons(number),
     )
 
@@ -258,7 +316,11 @@ def staff_help() -> Reply:
     """What a staff member can do in their private chat with the bot."""
     return Reply.of(
         Text.of(N_("You are registered as staff.")),
-        Text.of(N_("Claim a case in the staff group. Then reply to its message, or write here, to answer the resident.")),  # noqa: E501
+        Text.of(
+            N_(
+                "Claim a case in the staff group. Then reply to its message, or write here, to answer the resident."  # noqa: E501
+            )
+        ),
         Text.of(N_("/cases – open cases")),
         Text.of(N_("/close – close the case you are handling")),
     )
@@ -271,7 +333,9 @@ def no_case_for_staff() -> Reply:
 
 def claim_first(number: int) -> Reply:
     """Tell a staff member to claim a case before answering it."""
-    return Reply.of(Text.of(N_("Press Claim on case {number} before you answer it."), number=str(number)))  # noqa: E501
+    return Reply.of(
+        Text.of(N_("Press Claim on case {number} before you answer it."), number=str(number))
+    )
 
 
 def cases_list(lines: Sequence[str]) -> Reply:

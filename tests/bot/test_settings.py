@@ -81,7 +81,7 @@ def test_nara_run_stops_with_one_line_and_exit_code_2(tmp_path: object) -> None:
         [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert result.returncode == 2
-    expected = "nara: NARA_HTTP_PORT: Input should be a valid integer, unable to parse string as an integer"  # noqa: E501
+    expected = "nara: NARA_HTTP_PORT: Input should be a valid integer, unable to parse string as an integer"
     assert result.stderr.strip().splitlines() == [expected]
     assert "Traceback" not in result.stderr
 

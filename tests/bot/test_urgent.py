@@ -40,13 +40,18 @@ async def register_staff(nara: Nara, *people: tuple[SandboxUser, str, str]) -> N
 
 
 @pytest.fixture
-async def office(telegram: LocalTelegram, tg: SandboxClient, sqlite_url: str) -> AsyncIterator[Office]:
+async def office(
+    telegram: LocalTelegram, tg: SandboxClient, sqlite_url: str
+) -> AsyncIterator[Office]:
     sara = await tg.add_user("Sara", language_code="sv")
     jonas = await tg.add_user("Jonas", language_code="sv")
     on_call = await tg.add_user("Jour", language_code="sv")
     group = await tg.add_group("Socialtjänsten – ärenden", [sara, jonas])
     settings = bot_settings(
-        telegram.url, sqlite_url, staff_chat_id=group.id, escalation_minutes=0.03,
+        telegram.url,
+        sqlite_url,
+        staff_chat_id=group.id,
+        escalation_minutes=0.03,
         on_call_chat_ids=str(on_call.id),
     )
     async with running_bot(settings) as nara:
@@ -68,15 +73,18 @@ async def test_an_urgent_message_gets_the_safety_reply_and_reaches_the_staff(
     notification = await office.group.next_message()
     assert "🔴" in notification.text
     assert SELF_HARM_SV in notification.text
-    assert notification.button_texts == ["Ta ärendet", "Stäng"] or len(notification.button_texts) == 2
+    assert (
+        notification.button_texts == ["Ta ärendet", "Stäng"] or len(notification.button_texts) == 2
+    )
 
     await office.sara.press(notification.button_texts[0], message=notification, chat=office.group)
     claimed = await amal.next_message()
     assert "Sara" in claimed.text
     assert "Sara" in (await office.group.next_message()).text
 
-    await office.sara.say("Hej Amal, jag heter Sara. Är du säker just nu?", chat=office.group,
-                          reply_to=notification)
+    await office.sara.say(
+        "Hej Amal, jag heter Sara. Är du säker just nu?", chat=office.group, reply_to=notification
+    )
     relayed = await amal.next_message()
     assert "Är du säker just nu?" in relayed.text and "Sara" in relayed.text
 
@@ -103,14 +111,20 @@ async def test_a_second_claim_is_refused_and_close_tells_the_resident(
     safety = await omar.next_message()
     assert "112" in safety.text and "020-50 50 50" in safety.text
     notification = await office.group.next_message()
-    press = await office.sara.press(notification.button_texts[0], message=notification, chat=office.group)
+    press = await office.sara.press(
+        notification.button_texts[0], message=notification, chat=office.group
+    )
     await tg.callback_answer(press)
     await omar.next_message()
     await office.group.next_message()
-    late = await office.jonas.press(notification.button_texts[0], message=notification, chat=office.group)
+    late = await office.jonas.press(
+        notification.button_texts[0], message=notification, chat=office.group
+    )
     answer = await tg.callback_answer(late)
     assert "Sara" in answer["text"]
-    close = await office.sara.press(notification.button_texts[1], message=notification, chat=office.group)
+    close = await office.sara.press(
+        notification.button_texts[1], message=notification, chat=office.group
+    )
     await tg.callback_answer(close)
     ended = await omar.next_message()
     assert "Sara" in ended.text and "112" in ended.text
@@ -118,7 +132,9 @@ async def test_a_second_claim_is_refused_and_close_tells_the_resident(
     assert "112" in (await omar.next_message()).text  # back to the bot, not to Sara
 
 
-async def test_a_forged_claim_from_a_resident_gets_nothing(office: Office, tg: SandboxClient) -> None:
+async def test_a_forged_claim_from_a_resident_gets_nothing(
+    office: Office, tg: SandboxClient
+) -> None:
     eve = await tg.add_user("Eve", language_code="en")
     await eve.say("I have nowhere to sleep tonight, I am on the street with my kids")
     await eve.next_message()
@@ -157,7 +173,9 @@ async def test_an_unclaimed_urgent_case_escalates_then_reminds_the_resident(
     assert case.escalation == 2 and case.category == "child-at-risk"
 
 
-async def test_talk_to_a_person_opens_a_case_at_normal_priority(office: Office, tg: SandboxClient) -> None:
+async def test_talk_to_a_person_opens_a_case_at_normal_priority(
+    office: Office, tg: SandboxClient
+) -> None:
     lina = await tg.add_user("Lina", language_code="en")
     await lina.say("/person")
     reply = await lina.next_message()
@@ -177,8 +195,12 @@ async def test_sigkill_after_the_urgent_message_still_notifies_staff_once(
     sara = await tg.add_user("Sara", language_code="sv")
     group = await tg.add_group("Socialtjänsten", [sara])
     database = tmp_path / "nara.db"
-    bot = BotProcess(telegram_url=telegram.url, database_url=f"sqlite+aiosqlite:///{database}",
-                     log_path=tmp_path / "bot.log", webhook=False)
+    bot = BotProcess(
+        telegram_url=telegram.url,
+        database_url=f"sqlite+aiosqlite:///{database}",
+        log_path=tmp_path / "bot.log",
+        webhook=False,
+    )
     bot.env["NARA_STAFF_CHAT_ID"] = str(group.id)
     await bot.start()
     amal = await tg.add_user("Amal", language_code="sv")
