@@ -274,7 +274,8 @@ async def test_a_caseworker_demo_in_the_browser(sandbox: Sandbox, browser_page: 
         private_box = staff.get_by_role("textbox", name="Message to Nära as Jonas")
         await private_box.fill("/help")
         await private_box.press("Enter")
-        help_line = gettext("Write your question in your own words, in any language.", "sv")
+        # Staff get the staff help in their private chat: how to answer cases.
+        help_line = gettext("/cases – open cases", "sv")
         await expect(staff.locator(".msg.in .bubble").filter(has_text=help_line)).to_be_visible()
         await staff.get_by_role("tab", name=STAFF_GROUP_TITLE).click()
         await expect(staff.locator(".msg.out .bubble").filter(has_text="Tack!")).to_be_visible()
