@@ -106,7 +106,9 @@ async def raise_urgent(message: Message, category: str) -> None:
     turn = current_turn()
     resident = turn.resident
     assert resident is not None
-    case, new = await casework.open_case(
+    before = await casework.active_case(turn.session, resident.id)
+    was_urgent = before is not None and before.kind == "urgent"
+    case, _new = await casework.open_case(
         turn.session,
         resident_id=resident.id,
         kind="urgent",
@@ -116,17 +118,23 @@ async def raise_urgent(message: Message, category: str) -> None:
         now=turn.now,
     )
     _enter_case(resident, case)
-    was_urgent_before = not new and case.escalation > 0
     reachable = bool(_staff_chats(turn)) or bool(turn.settings.on_call)
+    open_now = turn.settings.hours.is_open(turn.now.astimezone(turn.settings.zone))
     turn.say(
         message.chat.id,
-        urgent.safety_reply(category, turn.numbers.numbers_for(category), person_told=reachable),
+        urgent.safety_reply(
+            category,
+            turn.numbers.numbers_for(category),
+            person_told=reachable,
+            office_open=open_now,
+            after_hours=_after_hours(turn),
+        ),
     )
     if case.status == "claimed" and case.claimed_by is not None:
         await _relay_to_holder(turn, case, message)
         return
     _notify_staff(turn, case, extra_chats=turn.settings.on_call if not _staff_chats(turn) else ())
-    if new or not was_urgent_before:
+    if not was_urgent:
         await casework.schedule(
             turn.session, kind=ESCALATE, case_id=case.id, due_at=turn.now + _escalation(turn)
         )

@@ -76,7 +76,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if turn.staff is not None:
         turn.say(update.effective_chat.id, urgent.staff_help())  # type: ignore[union-attr]
         return
-    if context.args and _DEEP_LINK.match(context.args[0]):
+    if context.args and len(context.args) == 1 and _DEEP_LINK.match(context.args[0]):
         source = context.args[0]
         await queries.count_start(turn.session, source, turn.now.date())
         if turn.resident is not None and turn.resident.source is None:

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_datetime, format_time, get_day_names
+from babel.dates import format_skeleton, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -129,7 +129,7 @@ def opening_hours(spans: Sequence[OpeningHours], locale: str | None = None) -> s
 
 
 def when(moment: datetime, locale: str | None = None) -> str:
-    """Return a date and time as the resident's locale writes it."""
-    return format_datetime(
-        moment, format="medium", locale=babel_locale(locale or current_locale.get())
-    )
+    """Return a weekday, date and time as the locale writes them, without seconds."""
+    where = babel_locale(locale or current_locale.get())
+    day = format_skeleton("MMMMEEEEd", moment, locale=where)
+    return f"{day} {format_time(moment, format='short', locale=where)}"

@@ -44,11 +44,22 @@ def configure_logging(level: str, *secrets: str) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request URL, and the URL holds the token (PTB issues #3743, #4724).
-    for name in ("httpx", "httpcore", "apscheduler"):
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Keep libraries that log payloads above the level where they would.
+
+    httpx logs every request URL, and the URL holds the token (PTB issues #3743, #4724);
+    PTB's and aiosqlite's debug logs and SQLAlchemy's info log print call parameters
+    and SQL values, that is,
+    what residents wrote and what we answered; aiohttp's access log records webhook
+    paths and addresses. Even NARA_LOG_LEVEL=DEBUG does not open these.
+    """
+    for name in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "sqlalchemy", "asyncpg"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    # aiohttp's access log would record webhook paths and client addresses.
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    for name in ("telegram", "aiosqlite"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def protect_handler(handler: logging.Handler, *secrets: str) -> None:

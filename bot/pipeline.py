@@ -91,10 +91,7 @@ class HandlingFailed(Exception):
 
 
 def _calls(turn: Turn) -> list[Call]:
-    return [
-        Call(row.id, row.chat_id, row.method, dict(row.params or {}), row.caused_at)
-        for row in turn.outgoing
-    ]
+    return [Call.of(row) for row in turn.outgoing]
 
 
 class Pipeline:

@@ -83,7 +83,14 @@ def _helpline(line: Helpline) -> Text:
     )
 
 
-def safety_reply(category: str, helplines: Sequence[Helpline], *, person_told: bool) -> Reply:
+def safety_reply(
+    category: str,
+    helplines: Sequence[Helpline],
+    *,
+    person_told: bool,
+    office_open: bool = True,
+    after_hours: Helpline | None = None,
+) -> Reply:
     """The reply in the same moment as an urgent message: numbers first, then what happens."""
     paragraphs = [Text.of(ACKNOWLEDGE[category])]
     if category != "medical":
@@ -100,6 +107,14 @@ def safety_reply(category: str, helplines: Sequence[Helpline], *, person_told: b
                 )
             )
         )
+        if not office_open and after_hours is not None:
+            paragraphs.append(
+                Text.of(
+                    N_("Our office is closed now. If you cannot wait, call {name}: {number}."),
+                    name=after_hours.name,
+                    number=after_hours.number,
+                )
+            )
         paragraphs.append(Text.of(N_("You can keep writing here while you wait.")))
     else:
         paragraphs.append(
@@ -126,7 +141,7 @@ def person_asked(*, open_now: bool, next_opening: str, after_hours: Helpline | N
         return Reply.of(first, Text.of(N_("In an emergency, call 112.")))
     paragraphs = [
         Text.of(
-            N_("Our office is closed now. A person will write to you here {when}."),
+            N_("Our office is closed now. When we open again ({when}), a person will write to you here."),  # noqa: E501
             when=next_opening,
         ),
     ]
@@ -149,7 +164,7 @@ def call_asked(service: Text, *, open_now: bool, next_opening: str) -> Reply:
         second = Text.of(N_("A person will write to you here to find a time."))
     else:
         second = Text.of(
-            N_("A person will write to you here {when} to find a time."), when=next_opening
+            N_("When we open again ({when}), a person will write to you here to find a time."), when=next_opening  # noqa: E501
         )
     return Reply.of(first, second)
 

@@ -47,7 +47,7 @@ async def test_an_arabic_speaker_gets_arabic_and_can_switch_language_for_good(
         confirmation = await amal.next_message()
         assert "Українська" in confirmation.text
         menu = await amal.commands()
-        assert {c["command"] for c in menu} == {"start", "help", "language"}
+        assert {c["command"] for c in menu} == {"start", "help", "language", "services", "person"}
         assert any("\u0400" <= ch <= "\u04ff" for c in menu for ch in c["description"]), menu
 
     # A new process on the same database still writes Ukrainian.
@@ -102,9 +102,12 @@ async def test_a_forged_button_gets_a_kind_note_and_changes_nothing(
     eva = await tg.add_user("Eva", language_code="en")
     await eva.say("/language")
     choice = await eva.next_message()
-    for forged in ("lang:xx", "case:claim:1", "'; DROP TABLE residents; --"):
+    for forged in ("lang:xx", "'; DROP TABLE residents; --", "x" * 64):
         press = await eva.forge_callback(choice, forged)
         answer = await tg.callback_answer(press)
         assert "does not work" in answer["text"]
+    # A staff button pressed by a resident: nothing at all happens.
+    press = await eva.forge_callback(choice, "case:claim:1")
+    assert not (await tg.callback_answer(press))["text"]
     await eva.say("/help")
     assert "language" in (await eva.next_message()).text  # still English
