@@ -120,14 +120,17 @@ async def raise_urgent(message: Message, category: str) -> None:
     _enter_case(resident, case)
     reachable = bool(_staff_chats(turn)) or bool(turn.settings.on_call)
     open_now = turn.settings.hours.is_open(turn.now.astimezone(turn.settings.zone))
+    numbers = turn.numbers.numbers_for(category)
+    on_call = _after_hours(turn)
     turn.say(
         message.chat.id,
         urgent.safety_reply(
             category,
-            turn.numbers.numbers_for(category),
+            numbers,
             person_told=reachable,
             office_open=open_now,
-            after_hours=_after_hours(turn),
+            # Named once: when the on-call line is among the numbers already, not again.
+            after_hours=None if on_call in numbers else on_call,
         ),
     )
     if case.status == "claimed" and case.claimed_by is not None:
