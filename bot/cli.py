@@ -187,15 +187,24 @@ def staff_list(include_removed: bool) -> None:
 @click.option("--telegram-id", type=int, required=True, help="Their numeric Telegram user id.")
 def staff_remove(telegram_id: int) -> None:
     """Take away a staff member's access (their actions stay in the audit log)."""
-    from storage import queries
+    from storage import casework, queries
 
-    async def remove(session: AsyncSession) -> bool:
-        return await queries.remove_staff_member(session, telegram_id, datetime.now(UTC))
+    async def remove(session: AsyncSession) -> list[int] | None:
+        now = datetime.now(UTC)
+        member = await queries.active_staff_member(session, telegram_id)
+        if member is None or not await queries.remove_staff_member(session, telegram_id, now):
+            return None
+        # Their cases go back to the staff group at once, so none waits on them.
+        return await casework.release_cases_of(session, member.id, now)
 
-    if not run_in_transaction(remove):
+    released = run_in_transaction(remove)
+    if released is None:
         click.echo(f"no active staff member has Telegram id {telegram_id}", err=True)
         raise SystemExit(1)
     click.echo(f"Telegram id {telegram_id} no longer has staff access")
+    if released:
+        cases = ", ".join(f"#{case_id}" for case_id in released)
+        click.echo(f"their cases {cases} are open again and go back to the staff group now")
 
 
 from bot.cli_search import catalogue_group, search_command  # noqa: E402 - after main exists

@@ -506,3 +506,24 @@ async def forget_old_texts(session: AsyncSession, now: datetime) -> int:
     if pruned:
         await session.execute(update(Resident), pruned)
     return len(emptied) + len(pruned)
+
+
+async def release_cases_of(session: AsyncSession, staff_id: int, now: datetime) -> list[int]:
+    """Open again every case a staff member holds (they leave), due for escalation now.
+
+    A case must never wait on someone who can no longer answer it: the cases go back
+    to "open" and get an escalation timer due at once, so the staff hear of them again.
+    """
+    released = list(
+        await session.scalars(
+            update(Case)
+            .where(Case.status == "claimed", Case.claimed_by == staff_id)
+            .values(status="open", claimed_by=None, claimed_at=None, escalation=0)
+            .returning(Case.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    for case_id in released:
+        await schedule(session, kind="escalate", case_id=case_id, due_at=now)
+        await audit(session, staff_id=staff_id, action="released", case_id=case_id, now=now)
+    return sorted(released)

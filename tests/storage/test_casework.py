@@ -662,3 +662,35 @@ async def test_stale_texts_are_forgotten_in_bulk(db: Database) -> None:
     assert stored == {stale: [], mixed: ["new"], fresh: ["new"], silent: []}
     is_null = await raw(db, "SELECT recent_texts IS NULL FROM residents WHERE id = :id", id=stale)
     assert bool(is_null[0])
+
+
+async def test_a_leaving_staff_members_cases_open_again_due_for_escalation(db: Database) -> None:
+    from storage import casework as cw
+
+    async with db.session() as session, session.begin():
+        resident, _ = await queries.meet_resident(
+            session, telegram_user_id=9001, chat_id=9001, locale="sv", now=NOW
+        )
+        member = await queries.add_staff_member(
+            session, telegram_user_id=9002, name="Sara", role="caseworker", now=NOW
+        )
+        case, _ = await cw.open_case(
+            session,
+            resident_id=resident.id,
+            kind="urgent",
+            category="violence",
+            language="sv",
+            excerpt=["hjälp"],
+            now=NOW,
+        )
+        await cw.claim_case(session, case.id, member.id, NOW)
+    async with db.session() as session, session.begin():
+        released = await cw.release_cases_of(session, member.id, NOW)
+    assert released == [case.id]
+    async with db.session() as session, session.begin():
+        again = await cw.get_case(session, case.id)
+        due = await cw.take_due_timers(session, NOW)
+        trail = [e.action for e in await cw.audit_trail(session, case.id)]
+    assert again is not None and again.status == "open" and again.claimed_by is None
+    assert [(t.kind, t.case_id) for t in due] == [("escalate", case.id)]
+    assert trail == ["claim", "released"]
