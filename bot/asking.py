@@ -7,6 +7,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import opening_hours
 from bot.turn import Turn, current_turn
+from bot.usage import UsageKey
 from flows import ask, welcome
 from flows.privacy import scrub
 from flows.replies import Reply
@@ -18,28 +19,25 @@ def _source(turn: Turn) -> str:
     return (turn.resident.source if turn.resident is not None else None) or ""
 
 
-async def count(turn: Turn, kind: str, service_id: str) -> None:
+def count(turn: Turn, kind: str, service_id: str) -> None:
     """Count a search or an opened service for this week, anonymously."""
-    await queries.count_usage(
-        turn.session,
-        week=turn.week,
-        kind=kind,
-        service_id=service_id,
-        language=turn.locale,
-        source=_source(turn),
-    )
+    if turn.usage is not None:
+        turn.usage.add(UsageKey(turn.week, kind, service_id, turn.locale, _source(turn)))
 
 
-async def answer_question(chat_id: int, text: str, *, only_if_found: bool = False) -> None:
+async def answer_question(
+    chat_id: int, text: str, *, language: str | None = None, only_if_found: bool = False
+) -> None:
     """Search the catalogue and answer with cards, or honestly with other ways on.
 
-    With ``only_if_found`` (after a safety reply) nothing is said when nothing fits.
+    ``language`` is the question's language when triage already detected it. With
+    ``only_if_found`` (after a safety reply) nothing is said when nothing fits.
     """
     turn = current_turn()
-    result = search(turn.services, text)
+    result = search(turn.services, text, locale=language)
     if only_if_found and not result.answered:
         return
-    await count(turn, "search", result.hits[0].service_id if result.answered else "")
+    count(turn, "search", result.hits[0].service_id if result.answered else "")
     if not result.answered:
         await queries.keep_unanswered(
             turn.session, text=scrub(text), language=result.language, now=turn.now
@@ -71,7 +69,7 @@ async def press_ask_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) 
         reply = ask.topic(press.subject or "", turn.services)
     else:
         service = turn.services[press.subject or ""]
-        await count(turn, "open", service.id)
+        count(turn, "open", service.id)
         if press.action == ask.REACH:
             hours = opening_hours(service.contact.hours) if service.contact.hours else None
             reply = ask.reach(service, hours=hours)

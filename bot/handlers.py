@@ -132,7 +132,9 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         await casework.raise_urgent(message, verdict.category)
         if verdict.category in PRACTICAL_EMERGENCIES:
             # No food, no bed tonight: the support that helps is worth showing too.
-            await asking.answer_question(message.chat.id, message.text, only_if_found=True)
+            await asking.answer_question(
+                message.chat.id, message.text, language=verdict.language, only_if_found=True
+            )
         return
     case_id = casework.in_case(turn.resident)
     if case_id is not None and await casework.write_in_case(message, case_id):
@@ -140,7 +142,7 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
     if len(message.text) > welcome.LONGEST_QUESTION:
         turn.say(message.chat.id, welcome.too_long())
         return
-    await asking.answer_question(message.chat.id, message.text)
+    await asking.answer_question(message.chat.id, message.text, language=verdict.language)
 
 
 async def ask_for_person(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -30,6 +30,7 @@ from bot.courier import Call, Courier
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.turn import Turn, handling
+from bot.usage import UsageTally
 from flows import welcome
 from flows.catalogue import Catalogue
 from flows.helplines import Helplines
@@ -107,12 +108,14 @@ class Pipeline:
         metrics: Metrics,
         catalogue: Catalogue | None = None,
         helplines: Helplines | None = None,
+        usage: UsageTally | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db, self.application, self.courier = db, application, courier
         self.settings, self.metrics, self.clock = settings, metrics, clock
         self.catalogue = catalogue
         self.helplines = helplines
+        self.usage = usage
         self._queues: dict[int, list[Arrival]] = {}
         self._queued: set[int] = set()
         self._wake = asyncio.Event()
@@ -246,6 +249,7 @@ class Pipeline:
                         catalogue=self.catalogue,
                         helplines=self.helplines,
                         known_staff=staff,
+                        usage=self.usage,
                     )
                     with handling(turn):
                         await self.application.process_update(update)

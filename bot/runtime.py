@@ -23,6 +23,7 @@ from bot.pipeline import Pipeline
 from bot.polling import ALLOWED_UPDATES, POLL_TIMEOUT, poll
 from bot.settings import Settings
 from bot.telegram_http import AiohttpRequest
+from bot.usage import UsageTally
 from bot.web import Probes, build_web_app
 from flows.language import DEFAULT_LOCALE, LOCALES, warm_up
 from flows.search import index_for
@@ -81,6 +82,7 @@ class Nara:
         self.catalogue = settings.services()
         self.helplines = settings.numbers()
         self.courier = Courier(self.application.bot, self.db, self.metrics)
+        self.usage = UsageTally(self.db)
         self.pipeline = Pipeline(
             db=self.db,
             application=self.application,
@@ -89,6 +91,7 @@ class Nara:
             metrics=self.metrics,
             catalogue=self.catalogue,
             helplines=self.helplines,
+            usage=self.usage,
         )
         self._add_routes = add_routes
         self._tasks: list[asyncio.Task[None]] = []
@@ -119,6 +122,7 @@ class Nara:
         self._tasks.append(asyncio.create_task(self._publish_command_menus()))
         self._tasks.append(asyncio.create_task(self._tidy_forever()))
         self._tasks.append(asyncio.create_task(self._timers_forever()))
+        self._tasks.append(asyncio.create_task(self.usage.flush_forever()))
         bot = self.application.bot
         if self.settings.webhook_url is not None:
             await bot.set_webhook(
@@ -237,6 +241,8 @@ class Nara:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.pipeline.drain(), 10)
         await self.pipeline.cancel()
+        with contextlib.suppress(Exception):
+            await self.usage.flush()
         with contextlib.suppress(Exception):
             await self.application.shutdown()
         await self.db.close()

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import current_locale
 from bot.render import send_message_params
 from bot.settings import Settings
+from bot.usage import UsageTally
 from flows.catalogue import Catalogue
 from flows.helplines import Helplines
 from flows.replies import Reply
@@ -38,6 +39,7 @@ class Turn:
     outgoing: list[OutboxMessage] = field(default_factory=list)
     catalogue: Catalogue | None = None
     helplines: Helplines | None = None
+    usage: UsageTally | None = None
     # The sender, when they are active staff (looked up in the database for every update).
     staff: StaffMember | None = None
     known_staff: dict[int, StaffMember | None] | None = None

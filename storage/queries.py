@@ -382,15 +382,22 @@ async def forget_unanswered(session: AsyncSession, before: datetime) -> int:
 
 
 async def count_usage(
-    session: AsyncSession, *, week: date, kind: str, service_id: str, language: str, source: str
+    session: AsyncSession,
+    *,
+    week: date,
+    kind: str,
+    service_id: str,
+    language: str,
+    source: str,
+    by: int = 1,
 ) -> None:
-    """Add one to an anonymous weekly count (a search, or a service opened)."""
+    """Add ``by`` to an anonymous weekly count (searches, or services opened)."""
     statement = _insert(session, UsageCount.__table__).values(  # type: ignore[arg-type]
-        week=week, kind=kind, service_id=service_id, language=language, source=source, count=1
+        week=week, kind=kind, service_id=service_id, language=language, source=source, count=by
     )
     statement = statement.on_conflict_do_update(
         index_elements=["week", "kind", "service_id", "language", "source"],
-        set_={"count": UsageCount.count + 1},
+        set_={"count": UsageCount.count + by},
     )
     await session.execute(statement)
 

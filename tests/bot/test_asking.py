@@ -58,6 +58,7 @@ async def test_nothing_fits_is_said_honestly_and_the_question_kept_without_numbe
     reply = await erik.next_message()
     assert "did not find" in reply.text
     assert reply.button_texts == ["Choose a topic", "Talk to a person"]
+    await nara.usage.flush()
     async with nara.db.session() as session:
         kept = await queries.unanswered_since(session, datetime.now(UTC) - timedelta(hours=1))
         usage = await queries.usage_since(session, (datetime.now(UTC) - timedelta(days=8)).date())
@@ -81,6 +82,7 @@ async def test_topics_menu_leads_to_services_and_counts_what_was_opened(
     await sara.press(parent, message=listing)
     card = await sara.next_message()
     assert parent in card.text
+    await nara.usage.flush()
     async with nara.db.session() as session:
         usage = await queries.usage_since(session, (datetime.now(UTC) - timedelta(days=8)).date())
     assert [(u.kind, u.service_id) for u in usage] == [("open", "parent-support")]
