@@ -239,3 +239,20 @@ async def test_no_food_gets_the_safety_reply_and_then_the_support_that_helps(
     card = await olena.next_message()
     assert office.nara.catalogue["financial-aid"].title["uk"] in card.text
     assert "🔴" in (await office.group.next_message()).text
+
+
+async def test_claim_pressed_twice_tells_the_resident_once(office: Office, tg: SandboxClient) -> None:
+    rami = await tg.add_user("Rami", language_code="en")
+    await rami.say("my dad hits me every night and I am scared to go home")
+    await rami.next_message()
+    notification = await office.group.next_message()
+    for _ in range(2):
+        press = await office.sara.press(notification.button_texts[0], message=notification,
+                                        chat=office.group)
+        assert (await tg.callback_answer(press))["answered"]
+    told = await rami.next_message()
+    assert "Sara" in told.text
+    await rami.say("/help")
+    assert "112" in (await rami.next_message()).text
+    claimed_posts = [m for m in await office.group.messages() if m.from_bot and "Sara" in (m.text or "")]
+    assert len(claimed_posts) == 1
