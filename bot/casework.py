@@ -24,7 +24,7 @@ from flows.catalogue import Service
 from flows.helplines import Helpline
 from flows.replies import Text
 from storage import casework
-from storage.casework import ClaimOutcome
+from storage.casework import CaseKind, ClaimOutcome
 from storage.models import Case, Resident, StaffMember
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,27 @@ def _leave_case(resident: Resident) -> None:
     resident.step, resident.step_data = "", {}
 
 
+async def _open_case(
+    turn: Turn, resident: Resident, kind: CaseKind, category: str | None
+) -> tuple[Case, bool]:
+    """Open (or join) the resident's case, with what they just wrote for the staff."""
+    case, new = await casework.open_case(
+        turn.session,
+        resident_id=resident.id,
+        kind=kind,
+        category=category,
+        language=resident.locale,
+        excerpt=casework.recent_texts(resident, turn.now),
+        now=turn.now,
+    )
+    _enter_case(resident, case)
+    return case, new
+
+
+def _office_open(turn: Turn) -> bool:
+    return turn.settings.hours.is_open(turn.now.astimezone(turn.settings.zone))
+
+
 def in_case(resident: Resident | None) -> int | None:
     """Return the case a resident's conversation is in, if any."""
     if resident is not None and resident.step == IN_CASE:
@@ -108,18 +129,9 @@ async def raise_urgent(message: Message, category: str) -> None:
     assert resident is not None
     before = await casework.active_case(turn.session, resident.id)
     was_urgent = before is not None and before.kind == "urgent"
-    case, _new = await casework.open_case(
-        turn.session,
-        resident_id=resident.id,
-        kind="urgent",
-        category=category,
-        language=resident.locale,
-        excerpt=casework.recent_texts(resident, turn.now),
-        now=turn.now,
-    )
-    _enter_case(resident, case)
+    case, _new = await _open_case(turn, resident, "urgent", category)
     reachable = bool(_staff_chats(turn)) or bool(turn.settings.on_call)
-    open_now = turn.settings.hours.is_open(turn.now.astimezone(turn.settings.zone))
+    open_now = _office_open(turn)
     numbers = turn.numbers.numbers_for(category)
     on_call = _after_hours(turn)
     turn.say(
@@ -152,18 +164,8 @@ async def ask_for_person(chat_id: int, service: Service | None) -> None:
     turn = current_turn()
     resident = turn.resident
     assert resident is not None
-    case, new = await casework.open_case(
-        turn.session,
-        resident_id=resident.id,
-        kind="person",
-        category=None,
-        language=resident.locale,
-        excerpt=casework.recent_texts(resident, turn.now),
-        now=turn.now,
-    )
-    _enter_case(resident, case)
-    local = turn.now.astimezone(turn.settings.zone)
-    open_now = turn.settings.hours.is_open(local)
+    case, new = await _open_case(turn, resident, "person", None)
+    open_now = _office_open(turn)
     if service is not None:
         reply = urgent.call_asked(
             Text.written(service.title), open_now=open_now, next_opening=_next_opening(turn)
