@@ -1170,8 +1170,10 @@ def make_handler(state: BotApiState) -> Callable[[web.Request], Awaitable[web.Re
             handler = METHODS.get(method)
             if handler is None:
                 raise not_found()
-            params = await _read_params(request)
+            # The fault is decided when the call arrives, before its body is read, so a test that
+            # clears its faults knows every call that arrived earlier has already been failed.
             fault = state.world.faults.take(method)
+            params = await _read_params(request)
             if fault is not None and fault.delay > 0:
                 await asyncio.sleep(fault.delay)
             if fault is not None and fault.error is not None and not fault.lose_response:

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import hashlib
 import itertools
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -440,6 +441,19 @@ class World:
         self.users[bot_id] = user
         self.emit("bot_added", bot_id=bot_id, user=user.to_api())
         return bot
+
+    def revoke_token(self, token: str) -> str:
+        """Give the bot a new token, as BotFather's /revoke does; the old one stops working at once.
+
+        Returns:
+            The new token (same bot id, new secret).
+        """
+        bot = self.bot_for_token(token)
+        if bot is None:
+            raise WorldError("no bot has this token")
+        bot.token = f"{bot.id}:{secrets.token_urlsafe(26)[:35]}"
+        self.emit("token_revoked", bot_id=bot.id)
+        return bot.token
 
     def bot_for_token(self, token: str) -> Bot | None:
         """Return the bot with this exact token, if any."""

@@ -171,6 +171,16 @@ async def test_invalid_tokens(server: Server) -> None:
         assert raised.value.__cause__.message == description
 
 
+async def test_a_revoked_token_stops_working_at_once(server: Server) -> None:
+    new_token = server.world.revoke_token(TOKEN)
+    assert new_token != TOKEN and new_token.split(":")[0] == TOKEN.split(":")[0]
+    with pytest.raises(InvalidToken):
+        async with server.ptb(TOKEN):
+            pass
+    async with server.ptb(new_token) as bot:
+        assert (await bot.get_me()).username == BOT_USERNAME
+
+
 @pytest.mark.parametrize(
     ("data", "accepted"),
     [
