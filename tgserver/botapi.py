@@ -78,11 +78,13 @@ class BotApiState:
         world: The sandboxed Telegram.
         max_long_poll: Longest getUpdates timeout honoured, seconds.
         closing: Set while the application shuts down, so long polls answer at once.
+        calls_in_progress: Calls being answered right now, long polls aside (they change nothing).
     """
 
     world: World
     max_long_poll: float = 50.0
     closing: bool = False
+    calls_in_progress: int = 0
 
 
 BOT_API_STATE = web.AppKey("tgserver_bot_api_state", BotApiState)
@@ -1164,6 +1166,14 @@ def make_handler(state: BotApiState) -> Callable[[web.Request], Awaitable[web.Re
     """Return the aiohttp handler answering ``/bot{token}/{method}``."""
 
     async def handle(request: web.Request) -> web.Response:
+        counted = request.match_info["method"].lower() != "getupdates"
+        state.calls_in_progress += counted
+        try:
+            return await answer(request)
+        finally:
+            state.calls_in_progress -= counted
+
+    async def answer(request: web.Request) -> web.Response:
         try:
             bot = _bot_for(state, request.match_info["token"])
             method = request.match_info["method"].lower()

@@ -13,6 +13,7 @@ from aiohttp import web
 from bot.runtime import Nara
 from bot.settings import Settings, load_settings
 from tgserver import SandboxClient, World, create_app
+from tgserver.botapi import BOT_API_STATE
 
 TOKEN = "7000000001:AAFnaraTestTokenForTheLocalServerOnly"
 
@@ -31,6 +32,10 @@ class LocalTelegram:
     world: World
     url: str
     runner: web.AppRunner
+
+    def calls_in_progress(self) -> int:
+        """Bot API calls (long polls aside) the server is answering right now."""
+        return self.runner.app[BOT_API_STATE].calls_in_progress
 
 
 @asynccontextmanager

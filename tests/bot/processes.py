@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.bot.harness import TOKEN, free_port
+from tests.bot.harness import TOKEN, LocalTelegram, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,6 +74,19 @@ class BotProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait()
+
+    async def kill_and_fence(self, telegram: LocalTelegram) -> None:
+        """SIGKILL, then revoke the token the dead process used; the next start uses a new one.
+
+        Nothing the dead process sent can reach Telegram's state after this returns.
+        """
+        self.kill()
+        # Calls the dead process sent may still wait, unread, at the server. With the token
+        # revoked they get 401 and change nothing; the calls already being answered finish.
+        self.env["NARA_TELEGRAM_TOKEN"] = telegram.world.revoke_token(
+            self.env["NARA_TELEGRAM_TOKEN"]
+        )
+        await self.wait_until(lambda: telegram.calls_in_progress() == 0, "the server to settle")
 
     def terminate(self) -> int:
         """SIGTERM and wait for a clean exit; return the exit code."""

@@ -165,10 +165,8 @@ async def kill_mid_burst_and_restart(
             lambda: sum(len(bot_replies(telegram, c)) for c in chat_ids) >= total // 4,
             "a quarter answered",
         )
-    bot.kill()
+    await bot.kill_and_fence(telegram)
     got_200 = delivered_updates(telegram)
-    # Let the server finish what it had already received from the dead bot.
-    await asyncio.sleep(0.3)
     # What the server has, against what the dead bot knew it had sent: a reply the bot had
     # handed to Telegram but not yet recorded as accepted is the only kind that can repeat.
     handled, owed = bot_state_per_chat(database)

@@ -215,10 +215,9 @@ async def test_sigkill_after_the_urgent_message_still_notifies_staff_once(
             return connection.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
 
     await BotProcess.wait_until(case_stored, "the case to be stored")
-    bot.kill()
-    # A call the dead process sent just before the kill may still wait, unread, at the server.
-    # Revoking its token fences it off, so Telegram coming back cannot deliver it late.
-    bot.env["NARA_TELEGRAM_TOKEN"] = telegram.world.revoke_token(bot.env["NARA_TELEGRAM_TOKEN"])
+    # A call the dead process sent just before the kill may still wait, unread, at the server:
+    # fenced off, Telegram coming back cannot deliver it late.
+    await bot.kill_and_fence(telegram)
     telegram.world.faults.clear()
     assert [m for m in await group.messages() if m.from_bot] == []
     await bot.start()
