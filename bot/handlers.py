@@ -22,7 +22,7 @@ from bot import asking, casework
 from bot.i18n import clock, current_locale, plain
 from bot.settings import Settings
 from bot.turn import current_turn
-from flows import ask, urgent, welcome
+from flows import ask, forget, urgent, welcome
 from flows.language import locale_for_telegram, telegram_language_code
 from flows.replies import Text
 from flows.triage import triage
@@ -151,6 +151,42 @@ async def ask_for_person(update: Update, _context: ContextTypes.DEFAULT_TYPE) ->
     if turn.resident is None:
         return
     await casework.ask_for_person(update.effective_chat.id, None)  # type: ignore[union-attr]
+
+
+async def offer_to_forget(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what /forget deletes and what must stay, and ask once."""
+    turn = current_turn()
+    if turn.resident is None:
+        await answer_unknown_command(update, _context)
+        return
+    turn.say(update.effective_chat.id, forget.ask())  # type: ignore[union-attr]
+
+
+async def forget_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Delete what the chat saved about the resident, or keep it, as they pressed."""
+    turn, query = current_turn(), update.callback_query
+    assert query is not None
+    delete = forget.answer(query.data or "")
+    if delete is None or turn.resident is None or query.message is None:
+        await press_unknown_button(update, context)
+        return
+    chat_id = query.message.chat.id
+    turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
+    if not delete:
+        turn.say(chat_id, forget.kept())
+        return
+    chose_language = turn.resident.locale_chosen
+    gone = await queries.forget_resident(turn.session, turn.resident)
+    if gone:
+        turn.resident = None
+        if chose_language:
+            # The menu in the chosen language goes too; Telegram's language applies again.
+            scope = BotCommandScopeChat(chat_id).to_dict()
+            turn.call(chat_id, "deleteMyCommands", {"scope": scope})
+        if turn.known_residents is not None:
+            turn.known_residents.pop(query.from_user.id, None)
+    log.info("a resident's chat data was deleted on request (case kept: %s)", not gone)
+    turn.say(chat_id, forget.done(case_kept=not gone))
 
 
 async def staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -289,8 +325,10 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
             CommandHandler("language", offer_languages, filters=PRIVATE),
             CommandHandler("services", asking.show_topics, filters=PRIVATE),
             CommandHandler("person", ask_for_person, filters=PRIVATE),
+            CommandHandler("forget", offer_to_forget, filters=PRIVATE),
             CommandHandler(["cases", "close"], staff_only, filters=PRIVATE),
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
+            CallbackQueryHandler(forget_pressed, pattern=f"^{forget.FORGET_BUTTON}:"),
             MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
             MessageHandler(
                 PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,

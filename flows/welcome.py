@@ -19,6 +19,7 @@ COMMANDS: Final = (
     ("person", N_("Talk to a person")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
+    ("forget", N_("Delete what this chat has saved")),
 )
 
 
@@ -76,6 +77,7 @@ def help_text() -> Reply:
         Text.of(N_("/language – choose your language")),
         Text.of(N_("/start – see what Nära is")),
         Text.of(N_("/help – see this message again")),
+        Text.of(N_("/forget – delete what this chat has saved about you")),
     )
 
 

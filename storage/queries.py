@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Case,
     InboxUpdate,
     OutboxMessage,
     Resident,
@@ -260,6 +261,26 @@ async def meet_resident(
     if known is not None:
         known[telegram_user_id] = resident
     return resident, True
+
+
+async def forget_resident(session: AsyncSession, resident: Resident) -> bool:
+    """Delete what the chat has saved about ``resident``, as they asked.
+
+    A resident with no case is deleted entirely. A case is a record social services must
+    keep, and it needs the chat to reach the resident: then only the row stays, with their
+    language, and without their recent messages or where they came from.
+
+    Returns:
+        True when nothing of the resident is left; False when the row stays for a case.
+    """
+    has_case = await session.scalar(select(Case.id).where(Case.resident_id == resident.id).limit(1))
+    if has_case is None:
+        await session.delete(resident)
+        await session.flush()
+        return True
+    resident.recent_texts = None
+    resident.source = None
+    return False
 
 
 # --- deep-link sources -------------------------------------------------------------------

@@ -9,8 +9,10 @@ import pytest
 from bot.runtime import Nara
 from tests.bot.harness import (
     LocalTelegram,
+    Office,
     bot_settings,
     local_telegram,
+    register_staff,
     running_bot,
     sandbox_client,
 )
@@ -38,3 +40,26 @@ def sqlite_url(tmp_path: object) -> str:
 async def nara(telegram: LocalTelegram, sqlite_url: str) -> AsyncIterator[Nara]:
     async with running_bot(bot_settings(telegram.url, sqlite_url)) as bot:
         yield bot
+
+
+@pytest.fixture
+async def office(
+    telegram: LocalTelegram, tg: SandboxClient, sqlite_url: str
+) -> AsyncIterator[Office]:
+    sara = await tg.add_user("Sara", language_code="sv")
+    jonas = await tg.add_user("Jonas", language_code="sv")
+    on_call = await tg.add_user("Jour", language_code="sv")
+    group = await tg.add_group("Socialtjänsten – ärenden", [sara, jonas])
+    settings = bot_settings(
+        telegram.url,
+        sqlite_url,
+        staff_chat_id=group.id,
+        escalation_minutes=0.03,
+        on_call_chat_ids=str(on_call.id),
+    )
+    async with running_bot(settings) as nara:
+        await register_staff(nara, (sara, "Sara", "caseworker"), (jonas, "Jonas", "supervisor"))
+        for person in (sara, jonas, on_call):
+            await person.say("/start")
+            await person.next_message()
+        yield Office(nara, group, sara, jonas, on_call)

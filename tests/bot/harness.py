@@ -6,14 +6,17 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from bot.runtime import Nara
 from bot.settings import Settings, load_settings
+from storage import queries
 from tgserver import SandboxClient, World, create_app
 from tgserver.botapi import BOT_API_STATE
+from tgserver.client import SandboxGroup, SandboxUser
 
 TOKEN = "7000000001:AAFnaraTestTokenForTheLocalServerOnly"
 
@@ -85,3 +88,23 @@ async def sandbox_client(telegram: LocalTelegram) -> AsyncIterator[SandboxClient
     """A client that plays residents and staff on the local server."""
     async with SandboxClient(telegram.url, timeout=30.0) as client:
         yield client
+
+
+@dataclass
+class Office:
+    """A running bot with a staff group of two registered staff members."""
+
+    nara: Nara
+    group: SandboxGroup
+    sara: SandboxUser
+    jonas: SandboxUser
+    on_call: SandboxUser
+
+
+async def register_staff(nara: Nara, *people: tuple[SandboxUser, str, str]) -> None:
+    """Register each (user, name, role) as staff, as ``nara staff add`` does."""
+    async with nara.db.session() as session, session.begin():
+        for user, name, role in people:
+            await queries.add_staff_member(
+                session, telegram_user_id=user.id, name=name, role=role, now=datetime.now(UTC)
+            )

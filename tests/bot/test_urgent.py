@@ -3,63 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.runtime import Nara
 from storage import casework, queries
-from tests.bot.harness import LocalTelegram, bot_settings, running_bot
+from tests.bot.harness import LocalTelegram, Office
 from tests.bot.processes import BotProcess
 from tgserver import SandboxClient
-from tgserver.client import SandboxGroup, SandboxUser
 
 SELF_HARM_SV = "jag orkar inte leva längre, jag vill försvinna för alltid"
 
 
-@dataclass
-class Office:
-    """A running bot with a staff group of two registered staff members."""
-
-    nara: Nara
-    group: SandboxGroup
-    sara: SandboxUser
-    jonas: SandboxUser
-    on_call: SandboxUser
-
-
-async def register_staff(nara: Nara, *people: tuple[SandboxUser, str, str]) -> None:
-    async with nara.db.session() as session, session.begin():
-        for user, name, role in people:
-            await queries.add_staff_member(
-                session, telegram_user_id=user.id, name=name, role=role, now=datetime.now(UTC)
-            )
-
-
-@pytest.fixture
-async def office(
-    telegram: LocalTelegram, tg: SandboxClient, sqlite_url: str
-) -> AsyncIterator[Office]:
-    sara = await tg.add_user("Sara", language_code="sv")
-    jonas = await tg.add_user("Jonas", language_code="sv")
-    on_call = await tg.add_user("Jour", language_code="sv")
-    group = await tg.add_group("Socialtjänsten – ärenden", [sara, jonas])
-    settings = bot_settings(
-        telegram.url,
-        sqlite_url,
-        staff_chat_id=group.id,
-        escalation_minutes=0.03,
-        on_call_chat_ids=str(on_call.id),
-    )
-    async with running_bot(settings) as nara:
-        await register_staff(nara, (sara, "Sara", "caseworker"), (jonas, "Jonas", "supervisor"))
-        for person in (sara, jonas, on_call):
-            await person.say("/start")
-            await person.next_message()
-        yield Office(nara, group, sara, jonas, on_call)
 
 
 async def test_an_urgent_message_gets_the_safety_reply_and_reaches_the_staff(

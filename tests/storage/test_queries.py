@@ -6,12 +6,13 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from storage import queries
+from storage import casework, queries
+from storage.casework import remember_text
 from storage.db import Database
-from storage.models import Base
+from storage.models import Base, Resident
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
@@ -152,6 +153,39 @@ async def test_resident_is_met_once_and_remembered(db: Database) -> None:
     assert not new
     assert (again.locale, again.step, again.step_data) == ("ar", "choose-language", {"page": 2})
     assert again.first_seen == NOW and again.last_seen == later
+
+
+async def test_forgetting_a_resident_without_a_case_leaves_nothing(db: Database) -> None:
+    async with db.session() as session, session.begin():
+        resident, _ = await queries.meet_resident(
+            session, telegram_user_id=77, chat_id=77, locale="so", now=NOW
+        )
+        remember_text(resident, "waxaan u baahanahay caawimo", NOW)
+        assert await queries.forget_resident(session, resident)
+    async with db.session() as session:
+        assert await queries.find_resident(session, 77) is None
+        assert await session.scalar(select(func.count()).select_from(Resident)) == 0
+
+
+async def test_forgetting_a_resident_with_a_case_keeps_the_case_and_its_way_back(
+    db: Database,
+) -> None:
+    async with db.session() as session, session.begin():
+        resident, _ = await queries.meet_resident(
+            session, telegram_user_id=78, chat_id=78, locale="ar", now=NOW
+        )
+        resident.source = "library-poster"
+        remember_text(resident, "أحتاج مساعدة", NOW)
+        case, _ = await casework.open_case(
+            session, resident_id=resident.id, kind="person", category=None, language="ar",
+            excerpt=["أحتاج مساعدة"], now=NOW,
+        )
+        assert not await queries.forget_resident(session, resident)
+    async with db.session() as session:
+        kept = await queries.find_resident(session, 78)
+        assert kept is not None
+        assert (kept.recent_texts, kept.source, kept.locale, kept.chat_id) == (None, None, "ar", 78)
+        assert (await casework.active_case(session, kept.id)).id == case.id  # type: ignore[union-attr]
 
 
 async def test_one_resident_per_telegram_user(db: Database) -> None:
