@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -163,13 +163,11 @@ async def test_sigkill_after_the_urgent_message_still_notifies_staff_once(
     telegram.world.faults.fail_next("sendMessage", count=None, status=502)
     await amal.say(SELF_HARM_SV)
 
-    def case_stored() -> bool:
-        import sqlite3
-
+    def rows(table: str) -> int:
         with sqlite3.connect(database) as connection:
-            return connection.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+            return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
-    await BotProcess.wait_until(case_stored, "the case to be stored")
+    await BotProcess.wait_until(lambda: rows("cases") == 1, "the case to be stored")
     # A call the dead process sent just before the kill may still wait, unread, at the server:
     # fenced off, Telegram coming back cannot deliver it late.
     await bot.kill_and_fence(telegram)
@@ -180,7 +178,8 @@ async def test_sigkill_after_the_urgent_message_still_notifies_staff_once(
     assert "🔴" in notification.text
     safety = await amal.next_message()
     assert "112" in safety.text
-    await asyncio.sleep(1.5)  # a repeat would have arrived by now
+    # Once the outbox is empty nothing is left to send: a repeat would have been sent by now.
+    await BotProcess.wait_until(lambda: rows("outbox") == 0, "the outbox to empty")
     assert bot.terminate() == 0
     assert len([m for m in await group.messages() if m.from_bot]) == 1
     assert len([m for m in await amal.chat_messages() if m.from_bot]) == 1
