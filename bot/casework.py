@@ -22,7 +22,7 @@ from bot.turn import Turn, current_turn
 from flows import urgent
 from flows.catalogue import Service
 from flows.helplines import Helpline
-from flows.replies import Text
+from flows.replies import Reply, Text
 from storage import casework
 from storage.casework import CaseKind, ClaimOutcome
 from storage.models import Case, Resident, StaffMember
@@ -193,12 +193,18 @@ async def write_in_case(message: Message, case_id: int) -> bool:
         for chat_id in _staff_chats(turn):
             turn.say(
                 chat_id,
-                urgent.from_resident(case.id, _first_name(message), message.text or ""),
+                _resident_words(case, message),
                 locale=turn.settings.staff_locale,
                 purpose={"case_post": case.id},
             )
         turn.say(message.chat.id, urgent.added_to_case())
     return True
+
+
+def _resident_words(case: Case, message: Message) -> Reply:
+    return urgent.from_resident(
+        case.id, _first_name(message), message.text or "", corrected=message.edit_date is not None
+    )
 
 
 def _first_name(message: Message) -> str:
@@ -212,7 +218,7 @@ async def _relay_to_holder(turn: Turn, case: Case, message: Message) -> None:
     fallback = turn.settings.staff_chat_id
     turn.say(
         holder.telegram_user_id,
-        urgent.from_resident(case.id, _first_name(message), message.text or ""),
+        _resident_words(case, message),
         locale=turn.settings.staff_locale,
         purpose={"case_post": case.id, **({"fallback_chat": fallback} if fallback else {})},
     )
@@ -346,7 +352,9 @@ async def staff_writes(message: Message) -> None:
     if resident is None:
         return
     turn.say(
-        resident.chat_id, urgent.from_staff(staff.name, message.text or ""), locale=resident.locale
+        resident.chat_id,
+        urgent.from_staff(staff.name, message.text or "", corrected=message.edit_date is not None),
+        locale=resident.locale,
     )
     await casework.audit(
         turn.session, staff_id=staff.id, action="reply", case_id=case.id, now=turn.now

@@ -116,7 +116,7 @@ async def choose_language(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Take any free text as a question."""
+    """Take any free text as a question (an edited one as well, read afresh)."""
     message = update.effective_message
     assert message is not None and message.text is not None
     turn = current_turn()
@@ -330,10 +330,8 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
             CallbackQueryHandler(forget_pressed, pattern=f"^{forget.FORGET_BUTTON}:"),
             MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
-            MessageHandler(
-                PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.UpdateType.EDITED,
-                read_question,
-            ),
+            # Edited texts too: an edit can be what says it is urgent, or correct a reply.
+            MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, read_question),
             MessageHandler(
                 PRIVATE & ~filters.TEXT & ~filters.UpdateType.EDITED & ~filters.StatusUpdate.ALL,
                 answer_unreadable,

@@ -274,17 +274,30 @@ def not_claimable(number: int) -> Text:
     return Text.of(N_("Case {number} is closed."), number=str(number))
 
 
-def from_staff(staff_name: str, text: str) -> Reply:
-    """A staff member's words, relayed to the resident with their name."""
-    return Reply.of(Text.of(N_("{name}, social services:"), name=staff_name), Text.raw(text))
+def from_staff(staff_name: str, text: str, *, corrected: bool = False) -> Reply:
+    """A staff member's words, relayed to the resident with their name.
 
-
-def from_resident(number: int, first_name: str, text: str) -> Reply:
-    """A resident's words, relayed to the staff member with the case number."""
-    return Reply.of(
-        Text.of(N_("Case {number} – {name} writes:"), number=str(number), name=first_name),
-        Text.raw(text),
+    ``corrected``: they edited a message already sent; the new version follows.
+    """
+    heading = (
+        N_("{name}, social services, corrected an earlier message:")
+        if corrected
+        else N_("{name}, social services:")
     )
+    return Reply.of(Text.of(heading, name=staff_name), Text.raw(text))
+
+
+def from_resident(number: int, first_name: str, text: str, *, corrected: bool = False) -> Reply:
+    """A resident's words, relayed to the staff member with the case number.
+
+    ``corrected``: they edited a message already sent; the new version follows.
+    """
+    heading = (
+        N_("Case {number} – {name} corrected an earlier message:")
+        if corrected
+        else N_("Case {number} – {name} writes:")
+    )
+    return Reply.of(Text.of(heading, number=str(number), name=first_name), Text.raw(text))
 
 
 def reminder_for_resident(after_hours: Helpline | None) -> Reply:

@@ -212,3 +212,40 @@ async def test_claim_pressed_twice_tells_the_resident_once(office: Office, tg: S
     assert "112" in (await rami.next_message()).text
     claimed_posts = [m for m in await office.group.messages() if m.from_bot and "Sara" in (m.text or "")]
     assert len(claimed_posts) == 1
+
+
+async def test_an_edit_that_makes_a_message_urgent_is_triaged(office: Office, tg: SandboxClient) -> None:
+    yusuf = await tg.add_user("Yusuf", language_code="en")
+    first = await yusuf.say("where can I get help with my rent")
+    await yusuf.next_message()
+    await yusuf.edit(first, "I have nowhere to sleep tonight, I am outside with my kids")
+    safety = await yusuf.next_message()
+    assert "112" in safety.text
+    notification = await office.group.next_message()
+    assert "🔴" in notification.text and "nowhere to sleep tonight" in notification.text
+
+
+async def test_edits_in_a_case_reach_the_other_side_marked_as_corrections(
+    office: Office, tg: SandboxClient
+) -> None:
+    rami = await tg.add_user("Rami", language_code="en")
+    await rami.say("/person")
+    await rami.next_message()
+    notification = await office.group.next_message()
+    await office.sara.press(notification.button_texts[0], message=notification, chat=office.group)
+    await rami.next_message()
+    answer = await office.sara.say("Hello Rami, I can call you at 10.", chat=office.group,
+                                   reply_to=notification)
+    first = await rami.next_message()
+    assert first.text.startswith("Sara, social services:") and "at 10" in first.text
+    await office.sara.edit(answer, "Hello Rami, I can call you at 11.", chat=office.group)
+    corrected = await rami.next_message()
+    assert "Sara" in corrected.text and "corrected" in corrected.text and "at 11" in corrected.text
+
+    words = await rami.say("11 is fine, on my number 070-123 45 67")
+    relayed = await office.sara.next_message()
+    assert "skriver" in relayed.text and "11 is fine" in relayed.text
+    await rami.edit(words, "11 is fine, on my number 070-123 45 68")
+    fixed = await office.sara.next_message()
+    # Staff read Swedish: "korrigerade" is the Swedish word for corrected.
+    assert "korrigerade" in fixed.text and "45 68" in fixed.text
