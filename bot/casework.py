@@ -201,9 +201,14 @@ async def write_in_case(message: Message, case_id: int) -> bool:
     return True
 
 
+def words(message: Message) -> str:
+    """What a message says in words: its text, or the caption of a picture or file."""
+    return message.text or message.caption or ""
+
+
 def _resident_words(case: Case, message: Message) -> Reply:
     return urgent.from_resident(
-        case.id, _first_name(message), message.text or "", corrected=message.edit_date is not None
+        case.id, _first_name(message), words(message), corrected=message.edit_date is not None
     )
 
 
@@ -353,7 +358,7 @@ async def staff_writes(message: Message) -> None:
         return
     turn.say(
         resident.chat_id,
-        urgent.from_staff(staff.name, message.text or "", corrected=message.edit_date is not None),
+        urgent.from_staff(staff.name, words(message), corrected=message.edit_date is not None),
         locale=resident.locale,
     )
     await casework.audit(

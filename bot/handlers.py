@@ -6,7 +6,7 @@ import logging
 import re
 import traceback
 
-from telegram import BotCommandScope, BotCommandScopeChat, Update
+from telegram import BotCommandScope, BotCommandScopeChat, Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -118,31 +118,40 @@ async def choose_language(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
 async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     """Take any free text as a question (an edited one as well, read afresh)."""
     message = update.effective_message
-    assert message is not None and message.text is not None
+    assert message is not None
+    text = casework.words(message)
     turn = current_turn()
     if turn.staff is not None:
         await casework.staff_writes(message)
         return
-    if turn.resident is None:
+    if turn.resident is None or not text:
         return
-    remember_text(turn.resident, message.text, turn.now)
+    remember_text(turn.resident, text, turn.now)
     # Triage before anything else: an urgent message is answered at once, whatever else.
-    verdict = triage(message.text)
+    verdict = triage(text)
     if verdict.urgent and verdict.category is not None:
         await casework.raise_urgent(message, verdict.category)
         if verdict.category in PRACTICAL_EMERGENCIES:
             # No food, no bed tonight: the support that helps is worth showing too.
             await asking.answer_question(
-                message.chat.id, message.text, language=verdict.language, only_if_found=True
+                message.chat.id, text, language=verdict.language, only_if_found=True
             )
         return
     case_id = casework.in_case(turn.resident)
     if case_id is not None and await casework.write_in_case(message, case_id):
         return
-    if len(message.text) > welcome.LONGEST_QUESTION:
+    if len(text) > welcome.LONGEST_QUESTION:
         turn.say(message.chat.id, welcome.too_long())
         return
-    await asking.answer_question(message.chat.id, message.text, language=verdict.language)
+    await asking.answer_question(message.chat.id, text, language=verdict.language)
+
+
+async def read_caption(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Read the words written with a picture or file, and say only the words were read."""
+    message = update.effective_message
+    assert message is not None
+    await read_question(update, context)
+    current_turn().say(message.chat.id, welcome.cannot_read(_unreadable(message), words_read=True))
 
 
 async def ask_for_person(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -219,19 +228,21 @@ async def answer_unreadable(update: Update, _context: ContextTypes.DEFAULT_TYPE)
     """Answer stickers, pictures, voice and the like kindly, and ask for words."""
     message = update.effective_message
     assert message is not None
+    current_turn().say(message.chat.id, welcome.cannot_read(_unreadable(message)))
+
+
+def _unreadable(message: Message) -> welcome.Unreadable:
     if message.voice or message.audio or message.video_note:
-        kind = welcome.Unreadable.VOICE
-    elif message.photo or message.video or message.animation:
-        kind = welcome.Unreadable.PICTURE
-    elif message.document:
-        kind = welcome.Unreadable.FILE
-    elif message.location or message.venue:
-        kind = welcome.Unreadable.LOCATION
-    elif message.contact:
-        kind = welcome.Unreadable.CONTACT
-    else:
-        kind = welcome.Unreadable.OTHER
-    current_turn().say(message.chat.id, welcome.cannot_read(kind))
+        return welcome.Unreadable.VOICE
+    if message.photo or message.video or message.animation:
+        return welcome.Unreadable.PICTURE
+    if message.document:
+        return welcome.Unreadable.FILE
+    if message.location or message.venue:
+        return welcome.Unreadable.LOCATION
+    if message.contact:
+        return welcome.Unreadable.CONTACT
+    return welcome.Unreadable.OTHER
 
 
 async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -332,6 +343,8 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
             MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
             # Edited texts too: an edit can be what says it is urgent, or correct a reply.
             MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, read_question),
+            # Words written with a picture or file are read like any text.
+            MessageHandler(PRIVATE & filters.CAPTION, read_caption),
             MessageHandler(
                 PRIVATE & ~filters.TEXT & ~filters.UpdateType.EDITED & ~filters.StatusUpdate.ALL,
                 answer_unreadable,

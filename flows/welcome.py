@@ -103,8 +103,11 @@ def language_changed(locale: str) -> Reply:
     )
 
 
-def cannot_read(kind: Unreadable) -> Reply:
-    """Answer a sticker, picture, voice message or location kindly, and say what works."""
+def cannot_read(kind: Unreadable, *, words_read: bool = False) -> Reply:
+    """Answer a sticker, picture, voice message or location kindly, and say what works.
+
+    ``words_read``: words came with it (a caption), and they were read as a message.
+    """
     first = {
         Unreadable.VOICE: N_("I cannot listen to voice messages."),
         Unreadable.PICTURE: N_("I cannot look at pictures."),
@@ -113,6 +116,8 @@ def cannot_read(kind: Unreadable) -> Reply:
         Unreadable.CONTACT: N_("Thank you, but I do not need contact cards."),
         Unreadable.OTHER: N_("I can only read text."),
     }[kind]
+    if words_read:
+        return Reply.of(Text.of(first), Text.of(N_("I read only the words you wrote with it.")))
     return Reply.of(Text.of(first), Text.of(N_("Please write your question in words.")), EMERGENCY)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.i18n import plain
 from bot.runtime import Nara
+from flows.replies import Text
 from tests.bot.harness import LocalTelegram, bot_settings, running_bot
 from tgserver import SandboxClient
 
@@ -85,6 +87,17 @@ async def test_stickers_photos_voice_locations_and_unknown_commands_get_kind_ans
     assert "documents" in (await sara.next_message()).text
     await sara.say("/frobnicate")
     assert "/help" in (await sara.next_message()).text
+
+
+async def test_words_written_with_a_photo_are_read_as_a_question(
+    nara: Nara, tg: SandboxClient
+) -> None:
+    hodan = await tg.add_user("Hodan", language_code="so")
+    await hodan.send_photo(caption="lacag kuma filna cunto bishan")
+    card = await hodan.next_message()
+    assert nara.catalogue["financial-aid"].title["so"] in card.text
+    note = await hodan.next_message()
+    assert note.text.endswith(plain(Text.of("I read only the words you wrote with it."), "so"))
 
 
 async def test_a_very_long_message_gets_asked_for_the_main_point(

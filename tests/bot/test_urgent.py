@@ -249,3 +249,15 @@ async def test_edits_in_a_case_reach_the_other_side_marked_as_corrections(
     fixed = await office.sara.next_message()
     # Staff read Swedish: "korrigerade" is the Swedish word for corrected.
     assert "korrigerade" in fixed.text and "45 68" in fixed.text
+
+
+async def test_a_photo_whose_words_are_urgent_gets_the_safety_reply_first(
+    office: Office, tg: SandboxClient
+) -> None:
+    mina = await tg.add_user("Mina", language_code="en")
+    await mina.send_photo(caption="look what he did to me, he hit me again last night")
+    safety = await mina.next_message()
+    assert "112" in safety.text
+    assert "pictures" in (await mina.next_message()).text
+    notification = await office.group.next_message()
+    assert "🔴" in notification.text and "he hit me again" in notification.text
