@@ -11,6 +11,7 @@ the database, every time, and is audited.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Final
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 IN_CASE: Final = "case"
 ESCALATE, REMIND, ESCALATE_AGAIN = "escalate", "remind", "escalate-again"
 AFTER_HOURS_LINE: Final = "socialjouren"
+MEDICAL: Final = "medical"
 
 
 # --- shared pieces ----------------------------------------------------------------------
@@ -122,8 +124,12 @@ def in_case(resident: Resident | None) -> int | None:
 # --- residents ----------------------------------------------------------------------------
 
 
-async def raise_urgent(message: Message, category: str) -> None:
-    """Answer at once with the safety reply, open (or raise) a case and alert the staff."""
+async def raise_urgent(message: Message, category: str, *, also: Sequence[str] = ()) -> None:
+    """Answer at once with the safety reply, open (or raise) a case and alert the staff.
+
+    ``also``: other categories the message raised; a medical emergency among them puts
+    "call 112 now" first, and its numbers join the category's.
+    """
     turn = current_turn()
     resident = turn.resident
     assert resident is not None
@@ -132,7 +138,10 @@ async def raise_urgent(message: Message, category: str) -> None:
     case, _new = await _open_case(turn, resident, "urgent", category)
     reachable = bool(_staff_chats(turn)) or bool(turn.settings.on_call)
     open_now = _office_open(turn)
+    emergency_now = category != MEDICAL and MEDICAL in also
     numbers = turn.numbers.numbers_for(category)
+    if emergency_now:
+        numbers = (*numbers, *(n for n in turn.numbers.numbers_for(MEDICAL) if n not in numbers))
     on_call = _after_hours(turn)
     turn.say(
         message.chat.id,
@@ -143,6 +152,7 @@ async def raise_urgent(message: Message, category: str) -> None:
             office_open=open_now,
             # Named once: when the on-call line is among the numbers already, not again.
             after_hours=None if on_call in numbers else on_call,
+            emergency_now=emergency_now,
         ),
     )
     if case.status == "claimed" and case.claimed_by is not None:

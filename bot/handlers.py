@@ -130,7 +130,7 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
     # Triage before anything else: an urgent message is answered at once, whatever else.
     verdict = triage(text)
     if verdict.urgent and verdict.category is not None:
-        await casework.raise_urgent(message, verdict.category)
+        await casework.raise_urgent(message, verdict.category, also=verdict.categories)
         if verdict.category in PRACTICAL_EMERGENCIES:
             # No food, no bed tonight: the support that helps is worth showing too.
             await asking.answer_question(

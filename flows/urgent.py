@@ -90,10 +90,18 @@ def safety_reply(
     person_told: bool,
     office_open: bool = True,
     after_hours: Helpline | None = None,
+    emergency_now: bool = False,
 ) -> Reply:
-    """The reply in the same moment as an urgent message: numbers first, then what happens."""
-    paragraphs = [Text.of(ACKNOWLEDGE[category])]
-    if category != "medical":
+    """The reply in the same moment as an urgent message: numbers first, then what happens.
+
+    ``emergency_now``: the message also reads as a medical emergency (an overdose taken,
+    say): "call 112 now" then comes first, before anything else.
+    """
+    paragraphs = []
+    if emergency_now and category != "medical":
+        paragraphs.append(Text.of(ACKNOWLEDGE["medical"]))
+    paragraphs.append(Text.of(ACKNOWLEDGE[category]))
+    if category != "medical" and not emergency_now:
         paragraphs.append(Text.of(N_("If you or someone else is in danger now, call 112.")))
     others = [line for line in helplines if line.dial != "112"]
     if others:

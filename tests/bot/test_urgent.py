@@ -261,3 +261,16 @@ async def test_a_photo_whose_words_are_urgent_gets_the_safety_reply_first(
     assert "pictures" in (await mina.next_message()).text
     notification = await office.group.next_message()
     assert "🔴" in notification.text and "he hit me again" in notification.text
+
+
+async def test_an_overdose_taken_gets_call_112_now_first_and_both_kinds_of_numbers(
+    office: Office, tg: SandboxClient
+) -> None:
+    ann = await tg.add_user("Ann", language_code="en")
+    await ann.say("I took all my pills")
+    reply = await ann.next_message()
+    assert reply.text.startswith("This may be an emergency. Call 112 now.")
+    # Självmordslinjen for the self-harm, Giftinformation for the pills.
+    assert "90101" in reply.text and "010-456 67 00" in reply.text
+    notification = await office.group.next_message()
+    assert "självmord" in notification.text  # the case's category stays self-harm
