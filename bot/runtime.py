@@ -115,6 +115,7 @@ class Nara:
         # The HTTP server first: in the sandbox it also serves the Bot API we connect to.
         await self._start_http()
         await self._initialize_application()
+        await self._warn_if_no_one_can_answer()
         await self.courier.recover()
         await self.pipeline.recover()
         self.pipeline.open()
@@ -136,6 +137,20 @@ class Nara:
             await bot.delete_webhook(drop_pending_updates=False)
             self._tasks.append(asyncio.create_task(poll(bot, self.pipeline)))
             log.info("receiving updates by long polling")
+
+    async def _warn_if_no_one_can_answer(self) -> None:
+        """Say at start when urgent cases could reach no one: no staff group, or no staff."""
+        if self.settings.staff_chat_id is None and not self.settings.on_call:
+            log.warning(
+                "NARA_STAFF_CHAT_ID is not set: residents in danger get the safety reply and "
+                "the numbers, but no person hears of their case"
+            )
+        async with self.db.session() as session:
+            staff = await queries.list_staff(session)
+        if not staff:
+            log.warning(
+                "no staff registered: no one can claim a case; add people with `nara staff add`"
+            )
 
     async def _initialize_application(self) -> None:
         wait = 1.0

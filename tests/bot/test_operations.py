@@ -12,7 +12,7 @@ import pytest
 from bot.logs import protect_handler, quiet_libraries
 from bot.runtime import Nara
 from storage import queries
-from tests.bot.harness import TOKEN, LocalTelegram
+from tests.bot.harness import TOKEN, LocalTelegram, bot_settings, register_staff, running_bot
 from tgserver import SandboxClient
 
 
@@ -91,3 +91,26 @@ async def test_one_chat_waiting_on_telegram_does_not_hold_up_another(
         if event["type"] == "message_new" and event["message"]["from_bot"]
     ]
     assert arrivals == [quick.id, slow.id]
+
+
+async def test_start_warns_when_no_one_could_answer_an_urgent_case(
+    telegram: LocalTelegram, tg: SandboxClient, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.runtime")
+    async with running_bot(bot_settings(telegram.url, sqlite_url)):
+        pass
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"]
+    assert any("NARA_STAFF_CHAT_ID is not set" in w for w in warnings), warnings
+    assert any("no staff registered" in w for w in warnings), warnings
+
+    caplog.clear()
+    sara = await tg.add_user("Sara", language_code="sv")
+    group = await tg.add_group("Socialtjänsten", [sara])
+    settings = bot_settings(telegram.url, sqlite_url, staff_chat_id=group.id)
+    async with running_bot(settings) as nara:
+        await register_staff(nara, (sara, "Sara", "caseworker"))
+    caplog.clear()
+    async with running_bot(settings):
+        pass
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"]
+    assert not any("NARA_STAFF_CHAT_ID" in w or "no staff" in w for w in warnings), warnings
