@@ -16,6 +16,7 @@ from tests.bot.harness import (
     running_bot,
     sandbox_client,
 )
+from tests.conftest import fresh_database_url
 from tgserver import SandboxClient
 
 
@@ -43,16 +44,25 @@ async def nara(telegram: LocalTelegram, sqlite_url: str) -> AsyncIterator[Nara]:
 
 
 @pytest.fixture
+async def any_database_url(
+    database_kind: str, request: pytest.FixtureRequest, tmp_path: object
+) -> str:
+    """A new database, once SQLite and once PostgreSQL (the test runs on each)."""
+    return await fresh_database_url(database_kind, request, tmp_path)
+
+
+@pytest.fixture
 async def office(
-    telegram: LocalTelegram, tg: SandboxClient, sqlite_url: str
+    telegram: LocalTelegram, tg: SandboxClient, any_database_url: str
 ) -> AsyncIterator[Office]:
+    """A running bot with a staff group, on SQLite and on PostgreSQL."""
     sara = await tg.add_user("Sara", language_code="sv")
     jonas = await tg.add_user("Jonas", language_code="sv")
     on_call = await tg.add_user("Jour", language_code="sv")
     group = await tg.add_group("Socialtjänsten – ärenden", [sara, jonas])
     settings = bot_settings(
         telegram.url,
-        sqlite_url,
+        any_database_url,
         staff_chat_id=group.id,
         escalation_minutes=0.03,
         on_call_chat_ids=str(on_call.id),

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.runtime import Nara
 from bot.settings import Settings, load_settings
@@ -55,6 +57,16 @@ async def local_telegram(**world_options: Any) -> AsyncIterator[LocalTelegram]:
         yield LocalTelegram(world, f"http://127.0.0.1:{port}", runner)
     finally:
         await runner.cleanup()
+
+
+async def query(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Read rows straight from a bot's database (SQLite or PostgreSQL), as an operator would."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(text(sql))]
+    finally:
+        await engine.dispose()
 
 
 def bot_settings(telegram_url: str, database_url: str, **overrides: Any) -> Settings:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.runtime import Nara
-from tests.bot.harness import LocalTelegram, bot_settings, running_bot
+from tests.bot.harness import LocalTelegram, bot_settings, query, running_bot
 from tests.bot.processes import BotProcess
 from tgserver import SandboxClient
 
@@ -22,25 +21,17 @@ def delivered_updates(telegram: LocalTelegram) -> int:
     return bot.next_update_id - 1 - len(bot.updates)
 
 
-def bot_state_per_chat(database: Path) -> tuple[Counter[int], Counter[int]]:
-    """Handled updates and undelivered outbox calls per chat, read straight from SQLite."""
-    with sqlite3.connect(database) as connection:
-        handled = Counter(
-            dict(
-                connection.execute(
-                    "SELECT chat_key, count(*) FROM inbox"
-                    " WHERE handled_at IS NOT NULL GROUP BY chat_key"
-                )
-            )
-        )
-        owed = Counter(
-            dict(
-                connection.execute(
-                    "SELECT chat_id, count(*) FROM outbox WHERE failed_at IS NULL GROUP BY chat_id"
-                )
-            )
-        )
-    return handled, owed
+async def bot_state_per_chat(database_url: str) -> tuple[Counter[int], Counter[int]]:
+    """Handled updates and undelivered outbox calls per chat, read straight from the database."""
+    handled = await query(
+        database_url,
+        "SELECT chat_key, count(*) FROM inbox WHERE handled_at IS NOT NULL GROUP BY chat_key",
+    )
+    owed = await query(
+        database_url,
+        "SELECT chat_id, count(*) FROM outbox WHERE failed_at IS NULL GROUP BY chat_id",
+    )
+    return Counter(dict(handled)), Counter(dict(owed))
 
 
 async def test_the_webhook_refuses_a_wrong_or_missing_secret(
@@ -129,6 +120,7 @@ async def kill_mid_burst_and_restart(
     telegram: LocalTelegram,
     tg: SandboxClient,
     tmp_path: Path,
+    database_url: str,
     *,
     webhook: bool,
     people: int,
@@ -138,10 +130,9 @@ async def kill_mid_burst_and_restart(
 
     Returns (updates handled before the kill, all updates, replies that were in flight).
     """
-    database = tmp_path / "nara.db"
     bot = BotProcess(
         telegram_url=telegram.url,
-        database_url=f"sqlite+aiosqlite:///{database}",
+        database_url=database_url,
         log_path=tmp_path / "bot.log",
         webhook=webhook,
     )
@@ -169,7 +160,7 @@ async def kill_mid_burst_and_restart(
     got_200 = delivered_updates(telegram)
     # What the server has, against what the dead bot knew it had sent: a reply the bot had
     # handed to Telegram but not yet recorded as accepted is the only kind that can repeat.
-    handled, owed = bot_state_per_chat(database)
+    handled, owed = await bot_state_per_chat(database_url)
     handled_before_kill = sum(handled.values())
     assert 0 < handled_before_kill < total, "the kill must land in the middle of the burst"
     if webhook:
@@ -191,7 +182,7 @@ async def kill_mid_burst_and_restart(
         replies = bot_replies(telegram, chat)
         assert len(replies) == len(script) + in_flight[chat], (chat, replies, in_flight[chat])
         assert without_one_repeat(replies, in_flight[chat]) == script, (chat, replies)
-    handled_after, owed_after = bot_state_per_chat(database)
+    handled_after, owed_after = await bot_state_per_chat(database_url)
     assert sum(handled_after.values()) == total
     assert sum(owed_after.values()) == 0
     return handled_before_kill, total, sum(in_flight.values())
@@ -199,20 +190,20 @@ async def kill_mid_burst_and_restart(
 
 @pytest.mark.slow
 async def test_sigkill_during_a_webhook_burst_loses_nothing_and_repeats_nothing(
-    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path
+    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path, any_database_url: str
 ) -> None:
     handled, total, in_flight = await kill_mid_burst_and_restart(
-        telegram, tg, tmp_path, webhook=True, people=12, rounds=2
+        telegram, tg, tmp_path, any_database_url, webhook=True, people=12, rounds=2
     )
     print(f"webhook: killed with {handled}/{total} updates handled; replies in flight: {in_flight}")
 
 
 @pytest.mark.slow
 async def test_sigkill_while_polling_loses_nothing_and_repeats_nothing(
-    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path
+    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path, any_database_url: str
 ) -> None:
     handled, total, in_flight = await kill_mid_burst_and_restart(
-        telegram, tg, tmp_path, webhook=False, people=8, rounds=2
+        telegram, tg, tmp_path, any_database_url, webhook=False, people=8, rounds=2
     )
     print(f"polling: killed with {handled}/{total} updates handled; replies in flight: {in_flight}")
 

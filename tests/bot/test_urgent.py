@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
 
 from storage import casework, queries
-from tests.bot.harness import LocalTelegram, Office
+from tests.bot.harness import LocalTelegram, Office, query
 from tests.bot.processes import BotProcess
 from tgserver import SandboxClient
 
@@ -145,14 +145,13 @@ async def test_talk_to_a_person_opens_a_case_at_normal_priority(
 
 @pytest.mark.slow
 async def test_sigkill_after_the_urgent_message_still_notifies_staff_once(
-    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path
+    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path, any_database_url: str
 ) -> None:
     sara = await tg.add_user("Sara", language_code="sv")
     group = await tg.add_group("Socialtjänsten", [sara])
-    database = tmp_path / "nara.db"
     bot = BotProcess(
         telegram_url=telegram.url,
-        database_url=f"sqlite+aiosqlite:///{database}",
+        database_url=any_database_url,
         log_path=tmp_path / "bot.log",
         webhook=False,
     )
@@ -163,11 +162,11 @@ async def test_sigkill_after_the_urgent_message_still_notifies_staff_once(
     telegram.world.faults.fail_next("sendMessage", count=None, status=502)
     await amal.say(SELF_HARM_SV)
 
-    def rows(table: str) -> int:
-        with sqlite3.connect(database) as connection:
-            return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    async def rows(table: str) -> int:
+        ((count,),) = await query(any_database_url, f"SELECT count(*) FROM {table}")
+        return int(count)
 
-    await BotProcess.wait_until(lambda: rows("cases") == 1, "the case to be stored")
+    await BotProcess.wait_until(lambda: _equals(rows("cases"), 1), "the case to be stored")
     # A call the dead process sent just before the kill may still wait, unread, at the server:
     # fenced off, Telegram coming back cannot deliver it late.
     await bot.kill_and_fence(telegram)
@@ -179,7 +178,7 @@ async def test_sigkill_after_the_urgent_message_still_notifies_staff_once(
     safety = await amal.next_message()
     assert "112" in safety.text
     # Once the outbox is empty nothing is left to send: a repeat would have been sent by now.
-    await BotProcess.wait_until(lambda: rows("outbox") == 0, "the outbox to empty")
+    await BotProcess.wait_until(lambda: _equals(rows("outbox"), 0), "the outbox to empty")
     assert bot.terminate() == 0
     assert len([m for m in await group.messages() if m.from_bot]) == 1
     assert len([m for m in await amal.chat_messages() if m.from_bot]) == 1
@@ -274,3 +273,7 @@ async def test_an_overdose_taken_gets_call_112_now_first_and_both_kinds_of_numbe
     assert "90101" in reply.text and "010-456 67 00" in reply.text
     notification = await office.group.next_message()
     assert "självmord" in notification.text  # the case's category stays self-harm
+
+
+async def _equals(count: Awaitable[int], expected: int) -> bool:
+    return await count == expected
