@@ -9,6 +9,7 @@ from __future__ import annotations
 import gettext as _gettext
 import html
 import io
+import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from datetime import datetime, time
@@ -21,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from flows.catalogue import DAYS, HOLIDAYS, OpeningHours
-from flows.language import DEFAULT_LOCALE, LOCALES
+from flows.language import DEFAULT_LOCALE, LOCALES, is_right_to_left
 from flows.replies import N_, Text
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -54,9 +55,20 @@ def translations(locale: str) -> _gettext.GNUTranslations | _gettext.NullTransla
     return _gettext.NullTranslations()
 
 
+# In a right-to-left sentence the bidi algorithm shows a command's slash on the wrong side
+# ("help/"). A left-to-right mark before the slash keeps "/help" whole; the mark is invisible,
+# and Telegram still sees the command (it is not a word character).
+_COMMAND_AFTER_SPACE = re.compile(r"(?<=\s)/(?=[a-z])")
+LEFT_TO_RIGHT_MARK = "\u200e"
+
+
 def gettext(msgid: str, locale: str | None = None) -> str:
     """Translate ``msgid`` into ``locale`` (default: this update's locale)."""
-    return translations(locale or current_locale.get()).gettext(msgid)
+    locale = locale or current_locale.get()
+    translated = translations(locale).gettext(msgid)
+    if is_right_to_left(locale):
+        translated = _COMMAND_AFTER_SPACE.sub(LEFT_TO_RIGHT_MARK + "/", translated)
+    return translated
 
 
 def babel_locale(locale: str) -> Locale:

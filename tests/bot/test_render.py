@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.i18n import plain, render
 from bot.render import MESSAGE_LIMIT, send_message_params
 from flows.replies import Button, Reply, Text
+from tgserver.formatting import find_entities
 
 
 def test_parameters_are_escaped_but_the_translation_is_not() -> None:
@@ -35,3 +36,14 @@ def test_one_endless_paragraph_is_cut_without_losing_words() -> None:
     reply = Reply.of(Text.raw("x" * (MESSAGE_LIMIT * 2 + 10)))
     calls = send_message_params(reply, chat_id=5, locale="sv")
     assert sum(len(c["text"]) for c in calls) == MESSAGE_LIMIT * 2 + 10
+
+
+def test_commands_in_right_to_left_sentences_keep_their_slash_in_front() -> None:
+    for locale in ("ar", "fa_AF"):
+        text = plain(Text.of("I do not know that command. Send /help to see what I can do."), locale)
+        assert "\u200e/help" in text, locale
+        # Telegram still finds the command, so it stays tappable.
+        commands = [e for e in find_entities(text) if e["type"] == "bot_command"]
+        assert len(commands) == 1, locale
+    english = plain(Text.of("I do not know that command. Send /help to see what I can do."), "en")
+    assert "\u200e" not in english and "/help" in english
