@@ -165,6 +165,21 @@ async def raise_urgent(message: Message, category: str, *, also: Sequence[str] =
         )
 
 
+def urgent_without_a_case(turn: Turn, message: Message, category: str, locale: str) -> None:
+    """Handling an urgent message failed: still give the numbers, and still tell the staff.
+
+    Nothing of the failed work was kept (it was rolled back), so no person was told: the
+    reply says plainly to call, and the staff hear that a case could not be opened.
+    """
+    numbers = turn.numbers.numbers_for(category)
+    turn.say(
+        message.chat.id, urgent.safety_reply(category, numbers, person_told=False), locale=locale
+    )
+    alert = urgent.unhandled_urgent(category, _first_name(message), words(message))
+    for chat_id in _staff_chats(turn) or list(turn.settings.on_call):
+        turn.say(chat_id, alert, locale=turn.settings.staff_locale)
+
+
 def _escalation(turn: Turn) -> timedelta:
     return timedelta(minutes=turn.settings.escalation_minutes)
 

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application
 
+from bot.casework import urgent_without_a_case, words
 from bot.courier import Call, Courier
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -35,6 +36,7 @@ from flows import welcome
 from flows.catalogue import Catalogue
 from flows.helplines import Helplines
 from flows.language import locale_for_telegram
+from flows.triage import triage
 from storage import queries
 from storage.db import Database
 
@@ -291,6 +293,7 @@ class Pipeline:
                     update_id=arrival.update_id,
                     received_at=arrival.received_at,
                     now=self.clock(),
+                    helplines=self.helplines,
                 )
                 if chat is None or chat.type != chat.PRIVATE or user is None:
                     return turn
@@ -302,7 +305,14 @@ class Pipeline:
                         "answerCallbackQuery",
                         {"callback_query_id": update.callback_query.id},
                     )
-                turn.say(chat.id, welcome.something_went_wrong(), locale=locale)
+                message = update.effective_message
+                from_resident = await queries.active_staff_member(session, user.id) is None
+                verdict = triage(words(message)) if message is not None and from_resident else None
+                if message is not None and verdict and verdict.urgent and verdict.category:
+                    # Even when handling failed, a person in danger gets the numbers at once.
+                    urgent_without_a_case(turn, message, verdict.category, locale)
+                else:
+                    turn.say(chat.id, welcome.something_went_wrong(), locale=locale)
                 await session.flush()
                 claimed = _calls(turn)
                 self.courier.claim(claimed)

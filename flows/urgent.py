@@ -31,6 +31,9 @@ ACKNOWLEDGE: Final = {
     "medical": N_("This may be an emergency. Call 112 now."),
 }
 
+# How much of a message an alert quotes.
+EXCERPT_LENGTH: Final = 1000
+
 # Short names for the staff notification (written in the staff's language).
 CATEGORY_NAMES: Final = {
     "self-harm": N_("suicide or self-harm"),
@@ -207,6 +210,22 @@ def _case_lines(case: CaseView) -> list[Text]:
         lines.append(Text.of(N_("What they wrote:")))
         lines.extend(Text.raw(f"“{text}”") for text in case.excerpt)
     return lines
+
+
+def unhandled_urgent(category: str, first_name: str, text: str) -> Reply:
+    """Tell the staff that an urgent message came but no case could be opened for it."""
+    return Reply.of(
+        Text.of(
+            N_("⚠️ Nära could not open a case for an urgent message from {name}."),
+            name=first_name,
+        ),
+        Text.of(N_("🔴 URGENT: {category}"), category=Text.of(CATEGORY_NAMES[category])),
+        Text.of(N_("What they wrote:")),
+        Text.raw(f"“{text[:EXCERPT_LENGTH]}”"),
+        Text.of(
+            N_("They were given the emergency numbers. Please tell the people who run Nära now.")
+        ),
+    )
 
 
 def staff_notification(case: CaseView, *, escalated_after: int | None = None) -> Reply:

@@ -6,7 +6,10 @@ from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from bot.i18n import plain
+from flows.replies import Text
 from storage import casework, queries
 from tests.bot.harness import LocalTelegram, Office, query
 from tests.bot.processes import BotProcess
@@ -277,3 +280,39 @@ async def test_an_overdose_taken_gets_call_112_now_first_and_both_kinds_of_numbe
 
 async def _equals(count: Awaitable[int], expected: int) -> bool:
     return await count == expected
+
+
+REFUSE_CASES = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_cases BEFORE INSERT ON cases "
+        "BEGIN SELECT RAISE(ABORT, 'cases are broken'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_cases() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'cases are broken'; END $$",
+        "CREATE TRIGGER refuse_cases BEFORE INSERT ON cases "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_cases()",
+    ],
+}
+
+
+async def test_when_no_case_can_be_opened_the_resident_still_gets_the_numbers(
+    office: Office, tg: SandboxClient
+) -> None:
+    """A real database failure while opening the case: the work is rolled back, not the help."""
+    async with office.nara.db.session() as session, session.begin():
+        for statement in REFUSE_CASES[session.bind.dialect.name]:
+            await session.execute(text(statement))
+    nour = await tg.add_user("Nour", language_code="ar")
+    await nour.say("أريد أن أنهي حياتي الليلة")
+    reply = await nour.next_message()
+    assert "112" in reply.text and "90101" in reply.text
+    # Honest: no person was told, so the reply says to call.
+    told = plain(Text.of(
+        "I am a computer program, so please call one of these numbers to talk to a person."
+    ), "ar")
+    assert told in reply.text
+    alert = await office.group.next_message()
+    assert "⚠️" in alert.text and "Nour" in alert.text and "أريد أن أنهي حياتي" in alert.text
+    async with office.nara.db.session() as session:
+        assert await casework.cases_waiting(session) == []
