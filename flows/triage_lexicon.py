@@ -26,7 +26,8 @@ Phrase syntax, word by word (every word is folded like a message word):
   with an Arabic proclitic split off).
 - ``word*``, ``*word``, ``*word*``: the word begins with, ends with, contains it.
 - ``{a|b c|d*}``: one of the alternatives; an alternative may be several words in a row.
-- ``@name``: any member of class ``name``, from every language's file.
+- ``@name``: any member of class ``name``, from every language's file; also as one
+  alternative among others (``{me|@kids}``).
 - Between two words up to two other words may stand ("want to … die" matches
   "want to just die"); ``...`` allows up to six.
 - ``a b & c d``: all parts, in any order, within ten words.
@@ -295,21 +296,30 @@ class Lexicon:
                 atoms.append(self._atom(kind, piece, language))
         return tuple(atoms)
 
+    def _class_runs(self, name: str, where: str,
+                    classes: Mapping[str, list[tuple[str, str]]]) -> list[tuple[int, ...]]:
+        if name not in classes:
+            raise LexiconError(f"{where}: unknown class @{name}")
+        return [self._run(text, lang, f"{where} (@{name})")
+                for lang, member in classes[name] for text in _expand(member, where)]
+
     def _slot(self, term: str, gap: int, language: str, where: str,
               classes: Mapping[str, list[tuple[str, str]]]) -> _Slot:
         if term.startswith("@"):
-            name = term[1:]
-            if name not in classes:
-                raise LexiconError(f"{where}: unknown class @{name}")
-            runs = [self._run(text, lang, f"{where} (@{name})")
-                    for lang, member in classes[name] for text in _expand(member, where)]
+            runs = self._class_runs(term[1:], where, classes)
         elif term.startswith("{"):
             if not term.endswith("}"):
                 raise LexiconError(f"{where}: unclosed brace in {term!r}")
             options = [o.strip() for o in term[1:-1].split("|")]
             if not all(options):
                 raise LexiconError(f"{where}: empty alternative in {term!r}")
-            runs = [self._run(o, language, where) for o in options]
+            runs = []
+            for option in options:
+                # "{me|@kids}": a class is one more alternative, every member of it.
+                if option.startswith("@") and " " not in option:
+                    runs.extend(self._class_runs(option[1:], where, classes))
+                else:
+                    runs.append(self._run(option, language, where))
         else:
             if "{" in term or "}" in term or "|" in term:
                 raise LexiconError(f"{where}: stray brace or bar in {term!r}")
