@@ -7,10 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flows.language import LOCALES, STOP_WORDS, match_key, words
+from flows.privacy import ADDRESS_MARK, EMAIL_MARK, NAME_MARK, NUMBER_MARK
 
 _ALL_STOP_WORDS = frozenset().union(*STOP_WORDS.values())
-# What scrubbing leaves in place of a number or an address is not a topic.
-_MARKS = frozenset({"number", "e", "mail"})
+# What scrubbing leaves in place of a name, a number or an address is not a topic.
+_MARKS = frozenset(
+    word for mark in (NUMBER_MARK, EMAIL_MARK, NAME_MARK, ADDRESS_MARK) for word in words(mark)
+)
 # Stems still differ across derivations (parkera/parkering); their first letters rarely do.
 _KEY_LETTERS = 6
 

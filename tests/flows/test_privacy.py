@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.privacy import EMAIL_MARK, NUMBER_MARK, scrub
+from flows.privacy import ADDRESS_MARK, EMAIL_MARK, NAME_MARK, NUMBER_MARK, scrub
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,34 @@ def test_ordinary_numbers_stay(text: str) -> None:
 
 def test_the_words_around_stay_in_place() -> None:
     assert scrub("hej 070-1234567 tack") == f"hej {NUMBER_MARK} tack"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Hej jag heter Amal Hassan och behöver hjälp", "Hej jag heter [name] och behöver hjälp"),
+        ("my name is john, i need help with rent", "my name is [name], i need help with rent"),
+        ("اسمي فاطمة وأحتاج مساعدة", "اسمي [name] وأحتاج مساعدة"),
+        ("мене звати Олена Коваль, допоможіть", "мене звати [name], допоможіть"),
+        ("nimeni on Aino ja tarvitsen apua", "nimeni on [name] ja tarvitsen apua"),
+    ],
+)
+def test_a_name_the_resident_gives_is_removed(text: str, kept: str) -> None:
+    assert scrub(text) == kept.replace("[name]", NAME_MARK)
+
+
+@pytest.mark.parametrize(
+    "text", ["Jag bor på Storgatan 12B i Näraby", "asun Mannerheimintie 5 A", "Björkvägen 3"]
+)
+def test_a_street_address_is_removed(text: str) -> None:
+    cleaned = scrub(text)
+    assert ADDRESS_MARK in cleaned and not any(ch.isdigit() for ch in cleaned), cleaned
+
+
+def test_marks_are_never_reported_as_topics() -> None:
+    from flows.reports import Question, gap_topics
+
+    # Nothing but what scrubbing left: no telling word at all.
+    texts = ["Storgatan 12", "Björkvägen 3B", "070-123 45 67", "a.b@example.se"]
+    questions = [Question(scrub(text), "sv") for text in texts]
+    assert [topic.word for topic in gap_topics(questions)] == [""]
