@@ -16,7 +16,7 @@ import click
 
 from flows.language import LOCALES
 from flows.triage import Triage, default_lexicon, triage
-from flows.triage_lexicon import LexiconError
+from flows.triage_lexicon import LexiconError, read_lexicon
 
 
 def _readable(text: str, result: Triage) -> str:
@@ -36,13 +36,16 @@ def _readable(text: str, result: Triage) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per text).")
 def triage_command(text: str, lang: str | None, as_json: bool) -> None:
     """Tell whether TEXT needs a person now (use - to read one text per line from stdin)."""
+    from bot.cli import settings_or_exit
+
+    folder = settings_or_exit().triage
     try:
-        default_lexicon()
+        lexicon = read_lexicon(folder) if folder else default_lexicon()
     except LexiconError as error:
         raise click.ClickException(f"the triage vocabulary cannot be used:\n{error}") from None
     texts = (line.rstrip("\r\n") for line in sys.stdin) if text == "-" else iter([text])
     for message in texts:
-        result = triage(message, locale=lang)
+        result = triage(message, locale=lang, lexicon=lexicon)
         if as_json:
             # One line per text, flushed, so a batch caller can read answers as they come.
             click.echo(json.dumps(result.as_json(), ensure_ascii=False))

@@ -128,7 +128,7 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         return
     remember_text(turn.resident, text, turn.now)
     # Triage before anything else: an urgent message is answered at once, whatever else.
-    verdict = triage(text)
+    verdict = triage(text, lexicon=turn.lexicon)
     if verdict.urgent and verdict.category is not None:
         await casework.raise_urgent(message, verdict.category, also=verdict.categories)
         if verdict.category in PRACTICAL_EMERGENCIES:

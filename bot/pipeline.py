@@ -37,6 +37,7 @@ from flows.catalogue import Catalogue
 from flows.helplines import Helplines
 from flows.language import locale_for_telegram
 from flows.triage import triage
+from flows.triage_lexicon import Lexicon
 from storage import queries
 from storage.db import Database
 
@@ -110,6 +111,7 @@ class Pipeline:
         metrics: Metrics,
         catalogue: Catalogue | None = None,
         helplines: Helplines | None = None,
+        lexicon: Lexicon | None = None,
         usage: UsageTally | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -117,6 +119,7 @@ class Pipeline:
         self.settings, self.metrics, self.clock = settings, metrics, clock
         self.catalogue = catalogue
         self.helplines = helplines
+        self.lexicon = lexicon
         self.usage = usage
         self._queues: dict[int, list[Arrival]] = {}
         self._queued: set[int] = set()
@@ -250,6 +253,7 @@ class Pipeline:
                         known_residents=known,
                         catalogue=self.catalogue,
                         helplines=self.helplines,
+                        lexicon=self.lexicon,
                         known_staff=staff,
                         usage=self.usage,
                     )
@@ -307,7 +311,11 @@ class Pipeline:
                     )
                 message = update.effective_message
                 from_resident = await queries.active_staff_member(session, user.id) is None
-                verdict = triage(words(message)) if message is not None and from_resident else None
+                verdict = (
+                    triage(words(message), lexicon=self.lexicon)
+                    if message is not None and from_resident
+                    else None
+                )
                 if message is not None and verdict and verdict.urgent and verdict.category:
                     # Even when handling failed, a person in danger gets the numbers at once.
                     urgent_without_a_case(turn, message, verdict.category, locale)

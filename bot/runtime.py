@@ -81,6 +81,7 @@ class Nara:
         self.application = build_application(settings)
         self.catalogue = settings.services()
         self.helplines = settings.numbers()
+        self.lexicon = settings.vocabulary()
         self.courier = Courier(self.application.bot, self.db, self.metrics)
         self.usage = UsageTally(self.db)
         self.pipeline = Pipeline(
@@ -91,6 +92,7 @@ class Nara:
             metrics=self.metrics,
             catalogue=self.catalogue,
             helplines=self.helplines,
+            lexicon=self.lexicon,
             usage=self.usage,
         )
         self._add_routes = add_routes

@@ -18,6 +18,8 @@ from flows.catalogue import Catalogue, CatalogueError, default_catalogue_path, l
 from flows.helplines import HelplineError, Helplines, default_helplines, load_helplines
 from flows.hours import OfficeHours
 from flows.language import LOCALES
+from flows.triage import default_lexicon
+from flows.triage_lexicon import Lexicon, LexiconError, read_lexicon
 
 ENV_PREFIX = "NARA_"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -56,6 +58,8 @@ class Settings(BaseSettings):
     question_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
     # The helplines shown with urgent replies (country-specific numbers).
     helplines: Path | None = None
+    # A folder of triage vocabulary files (one per language), if not the shipped one.
+    triage: Path | None = None
     # An urgent case nobody claimed is sent again, to on-call staff, after this long;
     # after as long again the resident is reminded of 112.
     escalation_minutes: Annotated[float, Field(gt=0, le=1440)] = 5.0
@@ -133,6 +137,13 @@ class Settings(BaseSettings):
             raise ValueError(f"no such file: {value}")
         return value
 
+    @field_validator("triage")
+    @classmethod
+    def _triage_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"no such folder: {value}")
+        return value
+
     @field_validator("on_call_chat_ids")
     @classmethod
     def _chat_ids(cls, value: str) -> str:
@@ -186,6 +197,14 @@ class Settings(BaseSettings):
             return load_helplines(self.helplines) if self.helplines else default_helplines()
         except HelplineError as error:
             raise ConfigError(f"NARA_HELPLINES: {error}") from None
+
+    def vocabulary(self) -> Lexicon:
+        """Load the triage vocabulary: NARA_TRIAGE, or the one shipped with Nära."""
+        try:
+            return read_lexicon(self.triage) if self.triage else default_lexicon()
+        except LexiconError as error:
+            first = str(error).splitlines()[0] if str(error) else "unreadable"
+            raise ConfigError(f"NARA_TRIAGE: {first} (try `nara triage`)") from None
 
     @property
     def hours(self) -> OfficeHours:

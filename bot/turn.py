@@ -18,6 +18,7 @@ from bot.usage import UsageTally
 from flows.catalogue import Catalogue
 from flows.helplines import Helplines
 from flows.replies import Reply
+from flows.triage_lexicon import Lexicon
 from storage import queries
 from storage.models import OutboxMessage, Resident, StaffMember
 
@@ -39,6 +40,8 @@ class Turn:
     outgoing: list[OutboxMessage] = field(default_factory=list)
     catalogue: Catalogue | None = None
     helplines: Helplines | None = None
+    # The triage vocabulary (None: the shipped one).
+    lexicon: Lexicon | None = None
     usage: UsageTally | None = None
     # The sender, when they are active staff (looked up in the database for every update).
     staff: StaffMember | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +58,7 @@ def test_a_missing_token_names_the_variable() -> None:
         ("NARA_STAFF_CHAT_ID", "staff"),
         ("NARA_CATALOGUE", "/no/such/catalogue.yaml"),
         ("NARA_OFFICE_HOURS", "all day"),
+        ("NARA_TRIAGE", "/no/such/folder"),
     ],
 )
 def test_each_invalid_value_names_its_variable_and_not_its_value(
@@ -95,3 +97,12 @@ def test_nara_run_without_a_token_says_so(tmp_path: object) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.startswith("nara: NARA_TELEGRAM_TOKEN: is required")
+
+
+def test_a_broken_triage_vocabulary_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "sv.yaml").write_text("language: sv\nurgent: {self-harm: ['{vill|dö']}\n")
+    settings = load_settings(triage=tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        settings.vocabulary()
+    message = str(caught.value)
+    assert message.startswith("NARA_TRIAGE: ") and "sv.yaml" in message and "\n" not in message

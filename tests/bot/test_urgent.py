@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import text
 
 from bot.i18n import plain
 from flows.replies import Text
+from flows.triage import LEXICON_FOLDER
 from storage import casework, queries
-from tests.bot.harness import LocalTelegram, Office, query
+from tests.bot.harness import LocalTelegram, Office, bot_settings, query, running_bot
 from tests.bot.processes import BotProcess
 from tgserver import SandboxClient
 
@@ -316,3 +319,18 @@ async def test_when_no_case_can_be_opened_the_resident_still_gets_the_numbers(
     assert "⚠️" in alert.text and "Nour" in alert.text and "أريد أن أنهي حياتي" in alert.text
     async with office.nara.db.session() as session:
         assert await casework.cases_waiting(session) == []
+
+
+async def test_the_bot_triages_with_the_vocabulary_staff_edited(
+    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path, sqlite_url: str
+) -> None:
+    folder = tmp_path / "triage"
+    shutil.copytree(LEXICON_FOLDER, folder, ignore=shutil.ignore_patterns("*.md"))
+    data = yaml.safe_load((folder / "sv.yaml").read_text(encoding="utf-8"))
+    data["urgent"]["no-food"].append("kylskåpet ekar tomt")
+    (folder / "sv.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    async with running_bot(bot_settings(telegram.url, sqlite_url, triage=folder)):
+        ebba = await tg.add_user("Ebba", language_code="sv")
+        await ebba.say("kylskåpet ekar tomt och barnen frågar efter mat")
+        reply = await ebba.next_message()
+    assert "112" in reply.text and "mat" in reply.text.lower()
