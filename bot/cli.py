@@ -25,6 +25,17 @@ def settings_or_exit(**overrides: object) -> Settings:
         exit_on_config_error(error)
 
 
+def data_files_or_exit(settings: Settings) -> Settings:
+    """Check the catalogue, helplines and triage vocabulary now: one line, exit 2, if wrong."""
+    try:
+        settings.services()
+        settings.numbers()
+        settings.vocabulary()
+    except ConfigError as error:
+        exit_on_config_error(error)
+    return settings
+
+
 class Commands(click.Group):
     """A group whose help lists every command, sub-commands included, one line each."""
 
@@ -68,11 +79,9 @@ def run() -> None:
     settings = settings_or_exit()
     try:
         settings.token  # noqa: B018 - fail now, with one line, when it is missing
-        settings.services()
-        settings.numbers()
     except ConfigError as error:
         exit_on_config_error(error)
-    run_bot(settings)
+    run_bot(data_files_or_exit(settings))
 
 
 @main.command()
@@ -80,7 +89,8 @@ def sandbox() -> None:
     """Run the bot on a built-in local Telegram, with a browser chat (no token, no internet)."""
     from bot.sandbox import SETTINGS_OVERRIDES, run_sandbox
 
-    raise SystemExit(run_sandbox(settings_or_exit(**SETTINGS_OVERRIDES)))
+    settings = data_files_or_exit(settings_or_exit(**SETTINGS_OVERRIDES))
+    raise SystemExit(run_sandbox(settings))
 
 
 @main.group()

@@ -106,3 +106,26 @@ def test_a_broken_triage_vocabulary_stops_the_bot_with_one_line(tmp_path: Path) 
         settings.vocabulary()
     message = str(caught.value)
     assert message.startswith("NARA_TRIAGE: ") and "sv.yaml" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("command", ["run", "sandbox"])
+@pytest.mark.parametrize("variable", ["NARA_TRIAGE", "NARA_CATALOGUE"])
+def test_a_broken_data_file_stops_run_and_sandbox_with_one_line(
+    tmp_path: Path, command: str, variable: str
+) -> None:
+    import os
+
+    broken = tmp_path / "triage"
+    broken.mkdir()
+    (broken / "sv.yaml").write_text("language: sv\nurgent: {self-harm: [vill dö]}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NARA_")}
+    env.update({"NARA_TELEGRAM_TOKEN": "123:ABCdef", "NARA_DATA_DIR": str(tmp_path / "data"),
+                "NARA_HTTP_PORT": "0"})
+    env[variable] = str(broken if variable == "NARA_TRIAGE" else broken / "sv.yaml")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", command], capture_output=True, text=True, env=env,
+        cwd=tmp_path, timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"nara: {variable}: ") and "sv.yaml" in line
