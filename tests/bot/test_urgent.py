@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import text
 
 from bot.i18n import plain
 from flows.replies import Text
-from flows.triage import LEXICON_FOLDER
 from storage import casework, queries
 from tests.bot.harness import LocalTelegram, Office, bot_settings, query, running_bot
 from tests.bot.processes import BotProcess
+from tests.vocabulary import vocabulary_with
 from tgserver import SandboxClient
 
 SELF_HARM_SV = "jag orkar inte leva längre, jag vill försvinna för alltid"
@@ -324,11 +322,7 @@ async def test_when_no_case_can_be_opened_the_resident_still_gets_the_numbers(
 async def test_the_bot_triages_with_the_vocabulary_staff_edited(
     telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path, sqlite_url: str
 ) -> None:
-    folder = tmp_path / "triage"
-    shutil.copytree(LEXICON_FOLDER, folder, ignore=shutil.ignore_patterns("*.md"))
-    data = yaml.safe_load((folder / "sv.yaml").read_text(encoding="utf-8"))
-    data["urgent"]["no-food"].append("kylskåpet ekar tomt")
-    (folder / "sv.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = vocabulary_with(tmp_path, "no-food", "kylskåpet ekar tomt")
     async with running_bot(bot_settings(telegram.url, sqlite_url, triage=folder)):
         ebba = await tg.add_user("Ebba", language_code="sv")
         await ebba.say("kylskåpet ekar tomt och barnen frågar efter mat")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import yaml
 from click.testing import CliRunner
 
 from bot.cli import main
-from flows.triage import LEXICON_FOLDER
+from tests.vocabulary import vocabulary_with
 
 
 def test_json_has_exactly_the_contract_shape() -> None:
@@ -48,18 +46,8 @@ def test_unknown_lang_is_a_usage_error() -> None:
     assert "Invalid value for '--lang'" in result.output
 
 
-def _vocabulary_with(tmp_path: Path, category: str, phrase: str) -> Path:
-    """A copy of the shipped vocabulary with one phrase added, as staff would edit it."""
-    folder = tmp_path / "triage"
-    shutil.copytree(LEXICON_FOLDER, folder, ignore=shutil.ignore_patterns("*.md"))
-    data = yaml.safe_load((folder / "sv.yaml").read_text(encoding="utf-8"))
-    data["urgent"][category].append(phrase)
-    (folder / "sv.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return folder
-
-
 def test_nara_triage_uses_the_vocabulary_in_NARA_TRIAGE(tmp_path: Path) -> None:
-    folder = _vocabulary_with(tmp_path, "no-food", "kylskåpet ekar tomt")
+    folder = vocabulary_with(tmp_path, "no-food", "kylskåpet ekar tomt")
     text = "kylskåpet ekar tomt igen"
     shipped = CliRunner().invoke(main, ["triage", text, "--lang", "sv", "--json"])
     edited = CliRunner().invoke(main, ["triage", text, "--lang", "sv", "--json"],
@@ -69,7 +57,7 @@ def test_nara_triage_uses_the_vocabulary_in_NARA_TRIAGE(tmp_path: Path) -> None:
 
 
 def test_a_broken_vocabulary_is_named_not_a_traceback(tmp_path: Path) -> None:
-    folder = _vocabulary_with(tmp_path, "no-food", "{tomt|inget i kylen")
+    folder = vocabulary_with(tmp_path, "no-food", "{tomt|inget i kylen")
     result = CliRunner().invoke(main, ["triage", "hej", "--json"], env={"NARA_TRIAGE": str(folder)})
     assert result.exit_code != 0
     assert "sv.yaml" in result.output and "unclosed brace" in result.output
