@@ -1,7 +1,9 @@
 """Measuring triage against labelled messages (``tests/data/triage/``), for tests and the bench.
 
-A labelled file has ``language``, ``urgent`` (category -> messages, each a text or
-``{text, also}``) and ``not-urgent`` (a list of texts); see the README beside them.
+A labelled file has ``language``, ``source`` (who wrote it, and how), ``urgent``
+(category -> messages, each a text or ``{text, also, source}``) and ``not-urgent`` (a
+list of texts); see the README beside them. A split is a folder with one folder per
+language, one file per author in it.
 """
 
 from __future__ import annotations
@@ -19,11 +21,15 @@ from flows.triage_lexicon import CATEGORIES
 
 @dataclass(frozen=True)
 class Labelled:
-    """One labelled message: its text, expected category (None: not urgent), accepted others."""
+    """One labelled message: its text, expected category (None: not urgent), accepted others.
+
+    ``source`` says who wrote it and how (an author id and their style), from the file.
+    """
 
     text: str
     category: str | None
     also: frozenset[str] = frozenset()
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,9 @@ def read_labelled(path: Path) -> LabelledSet:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(raw, Mapping) or raw.get("language") not in LOCALES:
         raise ValueError(f"{path}: language: must be one of {LOCALES}")
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"{path}: source: say who wrote these messages, and how")
     messages: list[Labelled] = []
     urgent = raw.get("urgent")
     if not isinstance(urgent, Mapping):
@@ -97,25 +106,41 @@ def read_labelled(path: Path) -> LabelledSet:
     for category, items in urgent.items():
         if category not in CATEGORIES:
             raise ValueError(f"{path}: urgent.{category}: unknown category")
-        for item in items:
+        for item in items or ():
             if isinstance(item, str):
-                messages.append(Labelled(item, str(category)))
+                messages.append(Labelled(item, str(category), source=source))
             elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
-                messages.append(Labelled(item["text"], str(category),
-                                         frozenset(item.get("also", ()))))
+                also = frozenset(str(a) for a in item.get("also") or ())
+                if not also <= set(CATEGORIES):
+                    raise ValueError(f"{path}: urgent.{category}: {item!r}: unknown 'also'")
+                messages.append(Labelled(item["text"], str(category), also,
+                                         str(item.get("source") or source)))
             else:
                 raise ValueError(f"{path}: urgent.{category}: {item!r} is not a message")
-    for item in raw.get("not-urgent", []):
+    for item in raw.get("not-urgent") or []:
         if not isinstance(item, str):
             raise ValueError(f"{path}: not-urgent: {item!r} is not a text")
-        messages.append(Labelled(item, None))
+        messages.append(Labelled(item, None, source=source))
     return LabelledSet(str(raw["language"]), tuple(messages))
 
 
 def read_split(folder: Path) -> dict[str, LabelledSet]:
-    """Read every language's labelled file in ``folder`` (e.g. ``holdout/``), by locale."""
-    sets = (read_labelled(path) for path in sorted(folder.glob("*.yaml")))
-    return {s.language: s for s in sets}
+    """Read every labelled file in ``folder`` (e.g. ``holdout/``), merged by locale.
+
+    Files sit in one folder per language (``holdout/sv/holdout-1.yaml``); a message
+    written twice in one language is kept once.
+    """
+    merged: dict[str, dict[str, Labelled]] = {}
+    for path in sorted(folder.glob("*/*.yaml")):
+        labelled = read_labelled(path)
+        if path.parent.name != labelled.language:
+            raise ValueError(f"{path}: language: {labelled.language} is in the folder "
+                             f"{path.parent.name}")
+        kept = merged.setdefault(labelled.language, {})
+        for message in labelled.messages:
+            kept.setdefault(message.text.strip(), message)
+    return {language: LabelledSet(language, tuple(kept.values()))
+            for language, kept in sorted(merged.items())}
 
 
 def score(labelled: LabelledSet, decide: Callable[[str, str], Triage]) -> Scores:
