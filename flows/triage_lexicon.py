@@ -16,6 +16,18 @@ One file per language under ``catalogue/triage/``. Each file has::
         when: [middag, lunch]    # optional: only if one of these is also in the message
         reason: figure of speech
     ordinary: [skjuts]           # real words never to be read as a misspelling of a key word
+    calming:                     # signals that a message may not be an emergency after all
+      jest: ["😂", haha*]         # a joke; no letters: looked for as written (emoji)
+      past: [för * år sedan]     # a past that is over
+      for-others: [skolarbete]   # asking for study, work or someone else, in general
+
+One more file, ``concepts.yaml`` with ``language: any``, holds rules built only from
+classes (``@swallow & @all & @medicine``): the meaning is written once, and the words
+for each part of it come from every language's ``classes:``. Its categories are optional.
+
+A calming signal never cancels an alarm on its own: it turns "urgent" into "ask",
+and the statistical model (:mod:`flows.triage_model`) decides between asking and
+calm. Exceptions, by contrast, cancel the alarm words they cover.
 
 Phrase syntax, word by word (every word is folded like a message word):
 
@@ -64,6 +76,9 @@ CATEGORIES: Final = (
 SHORT_GAP: Final = 2
 LONG_GAP: Final = 6
 UNORDERED_WINDOW: Final = 10
+# The concepts file: rules made of classes, for every language at once.
+ANY_LANGUAGE: Final = "any"
+CALMING_KINDS: Final = ("jest", "past", "for-others")
 
 # How a word matched, best first; the explanation names it.
 EXACT, STEM, JOINED, MISSPELLED = "exact", "stem", "joined", "misspelled"
@@ -75,7 +90,8 @@ _STEMMED: Final = frozenset({"sv", "en", "ar", "fa_AF", "fi"})
 _ARABIC_SCRIPT: Final = re.compile(r"[\u0600-\u06ff]")
 _GEEZ: Final = re.compile(r"[\u1200-\u137f]")
 _TERM: Final = re.compile(r"\{[^{}]*\}|\S+")
-_KEYS: Final = frozenset({"language", "stemming", "classes", "urgent", "exceptions", "ordinary"})
+_KEYS: Final = frozenset({"language", "stemming", "classes", "urgent", "exceptions", "ordinary",
+                          "calming"})
 _EXCEPTION_KEYS: Final = frozenset({"phrase", "cancels", "when", "reason"})
 
 
@@ -186,6 +202,32 @@ class Exemption:
 
 
 @dataclass(frozen=True)
+class Calming:
+    """A sign that a message is not an emergency after all: a joke, a past that is over.
+
+    Attributes:
+        kind: One of :data:`CALMING_KINDS`.
+        source: The signal as written in the file.
+        language: The file's locale.
+        phrase: The compiled phrase, or None for a mark looked for as written (an emoji).
+    """
+
+    kind: str
+    source: str
+    language: str
+    phrase: Phrase | None
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a message contains: alarm phrases, exemptions that apply, calming signals."""
+
+    alarms: list[Found]
+    exemptions: list[tuple[Exemption, Found]]
+    calming: list[Calming]
+
+
+@dataclass(frozen=True)
 class Found:
     """One place a phrase matched: the words it used and how they matched."""
 
@@ -221,6 +263,7 @@ class Lexicon:
         self.languages: tuple[str, ...] = ()
         self.alarms: list[Phrase] = []
         self.exceptions: list[Exemption] = []
+        self.calming: list[Calming] = []
         self._ordinary: set[str] = set()
         self._stemming: set[str] = set()
         specs = [_FileSpec.parse(name, raw) for name, raw in files.items()]
@@ -230,7 +273,7 @@ class Lexicon:
                 raise LexiconError(f"{spec.name}: language: {spec.language} is also in "
                                    f"{seen[spec.language]}")
             seen[spec.language] = spec.name
-        self.languages = tuple(sorted(seen))
+        self.languages = tuple(sorted(lang for lang in seen if lang != ANY_LANGUAGE))
         for spec in specs:
             self._ordinary.update(spec.ordinary)
             if spec.stemming:
@@ -252,6 +295,12 @@ class Lexicon:
                     Exemption(self._phrase(exc.phrase, spec.language, None, where, classes),
                                exc.cancels, when, exc.reason)
                 )
+            for kind, signals in spec.calming.items():
+                for index, source in enumerate(signals):
+                    where = f"{spec.name}: calming.{kind}[{index}]"
+                    phrase = (self._phrase(source, spec.language, None, where, classes)
+                              if folded_words(source) else None)
+                    self.calming.append(Calming(kind, source, spec.language, phrase))
         self._build_indexes()
         self._cache: dict[str, dict[int, str]] = {}
 
@@ -417,6 +466,12 @@ class Lexicon:
         self._when_anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self._whens: list[Phrase] = []
         self._when_numbers: dict[int, int] = {}
+        self._calming_anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self._calming_phrases = [c for c in self.calming if c.phrase is not None]
+        self._calming_marks = [c for c in self.calming if c.phrase is None]
+        for number, calming in enumerate(self._calming_phrases):
+            assert calming.phrase is not None
+            self._anchor(self._calming_anchors, number, calming.phrase)
         for number, phrase in enumerate(self.alarms):
             self._anchor(self._anchors, number, phrase)
         for number, exc in enumerate(self.exceptions):
@@ -519,8 +574,11 @@ class Lexicon:
 
     # ---- matching phrases
 
-    def find(self, words: Sequence[Word]) -> tuple[list[Found], list[tuple[Exemption, Found]]]:
-        """Return every alarm phrase match and every exemption that applies in ``words``."""
+    def find(self, words: Sequence[Word], text: str = "") -> Matches:
+        """Return every alarm phrase match, exemption and calming signal in ``words``.
+
+        ``text`` is the message as typed, where marks without letters (emoji) are sought.
+        """
         hits = [self.atoms_for(w.folded, w.variants, w.skeleton) for w in words]
         joined = [
             dict.fromkeys(self.atoms_for(first.folded + second.folded, loose=False), JOINED)
@@ -539,7 +597,11 @@ class Lexicon:
                                           for w in exemption.when):
                 continue
             exemptions.append((exemption, found))
-        return alarms, exemptions
+        calming = [c for c in self._calming_marks if c.source in text]
+        phrases = [c.phrase for c in self._calming_phrases if c.phrase is not None]
+        numbers = {n for n, _ in self._find_all(matcher, phrases, self._calming_anchors, False)}
+        calming += [self._calming_phrases[n] for n in sorted(numbers)]
+        return Matches(alarms, exemptions, calming)
 
     def _find_all(self, matcher: _Matcher, phrases: Sequence[Phrase],
                   anchors: Mapping[int, list[tuple[int, int]]],
@@ -670,6 +732,7 @@ class _FileSpec:
     urgent: dict[str, tuple[str, ...]]
     exceptions: tuple[_ExceptionSpec, ...]
     ordinary: frozenset[str]
+    calming: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, name: str, raw: object) -> _FileSpec:
@@ -679,8 +742,9 @@ class _FileSpec:
         if unknown:
             raise LexiconError(f"{name}: unknown key {sorted(map(str, unknown))[0]!r}")
         language = raw.get("language")
-        if language not in LOCALES:
-            raise LexiconError(f"{name}: language: {language!r} is not one of {LOCALES}")
+        if language not in (*LOCALES, ANY_LANGUAGE):
+            raise LexiconError(f"{name}: language: {language!r} is not one of {LOCALES}, "
+                               f"or {ANY_LANGUAGE!r} for rules made of classes only")
         stemming = raw.get("stemming", False)
         if not isinstance(stemming, bool):
             raise LexiconError(f"{name}: stemming: must be true or false")
@@ -691,7 +755,8 @@ class _FileSpec:
         for key in classes:
             if not re.fullmatch(r"[a-z][a-z0-9_-]*", key):
                 raise LexiconError(f"{name}: classes.{key}: names are lower-case words")
-        urgent_raw = _mapping(raw.get("urgent"), f"{name}: urgent")
+        urgent_raw = _mapping(raw.get("urgent", {} if language == ANY_LANGUAGE else None),
+                              f"{name}: urgent")
         urgent: dict[str, tuple[str, ...]] = {}
         for category, phrases in urgent_raw.items():
             if category not in CATEGORIES:
@@ -700,7 +765,7 @@ class _FileSpec:
                 )
             urgent[str(category)] = _strings(phrases, f"{name}: urgent.{category}")
         missing = [c for c in CATEGORIES if c not in urgent]
-        if missing:
+        if missing and language != ANY_LANGUAGE:
             raise LexiconError(f"{name}: urgent.{missing[0]}: missing; every category needs "
                                "phrases in every language")
         exceptions: list[_ExceptionSpec] = []
@@ -728,7 +793,14 @@ class _FileSpec:
                                    allow_empty=True)
             for w in folded_words(text)
         )
-        return cls(name, str(language), stemming, classes, urgent, tuple(exceptions), ordinary)
+        calming: dict[str, tuple[str, ...]] = {}
+        for kind, signals in _mapping(raw.get("calming", {}), f"{name}: calming").items():
+            if kind not in CALMING_KINDS:
+                raise LexiconError(f"{name}: calming.{kind}: unknown kind (one of "
+                                   f"{', '.join(CALMING_KINDS)})")
+            calming[kind] = _strings(signals, f"{name}: calming.{kind}")
+        return cls(name, str(language), stemming, classes, urgent, tuple(exceptions), ordinary,
+                   calming)
 
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:

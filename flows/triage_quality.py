@@ -52,39 +52,54 @@ class LabelledSet:
 
 @dataclass(frozen=True)
 class Scores:
-    """How triage did on one labelled set.
+    """How triage did on one labelled set, level by level.
 
     Attributes:
         language: The set's locale.
         urgent: How many urgent messages there were.
         calm: How many non-urgent messages there were.
-        missed: Urgent messages not flagged.
-        wrong_category: Urgent messages flagged with an unexpected category, with what was said.
-        false_alarms: Non-urgent messages flagged, with the result.
+        missed: Urgent messages left calm.
+        asked: Urgent messages that only got the question "are you safe?", with the result.
+        wrong_category: Caught urgent messages with an unexpected category, with the result.
+        false_alarms: Calm messages judged urgent, with the result.
+        asked_calm: Calm messages that got the question "are you safe?", with the result.
     """
 
     language: str
     urgent: int
     calm: int
     missed: tuple[Labelled, ...] = ()
+    asked: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
     wrong_category: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
     false_alarms: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
+    asked_calm: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
 
     @property
     def recall(self) -> float:
-        """Share of urgent messages flagged as urgent."""
+        """Share of urgent messages caught: judged urgent, or asked about."""
         return (self.urgent - len(self.missed)) / self.urgent if self.urgent else 1.0
 
     @property
+    def urgent_recall(self) -> float:
+        """Share of urgent messages judged urgent (the urgent level alone)."""
+        alone = self.urgent - len(self.missed) - len(self.asked)
+        return alone / self.urgent if self.urgent else 1.0
+
+    @property
     def category_accuracy(self) -> float:
-        """Share of flagged urgent messages whose category was the expected one (or accepted)."""
+        """Share of caught urgent messages whose category was the expected one (or accepted)."""
         flagged = self.urgent - len(self.missed)
         return (flagged - len(self.wrong_category)) / flagged if flagged else 1.0
 
     @property
     def false_alarm_rate(self) -> float:
-        """Share of non-urgent messages flagged as urgent."""
+        """Share of calm messages judged urgent."""
         return len(self.false_alarms) / self.calm if self.calm else 0.0
+
+    @property
+    def asked_rate(self) -> float:
+        """Share of calm messages asked about ("are you safe?")."""
+        return len(self.asked_calm) / self.calm if self.calm else 0.0
 
 
 def read_labelled(path: Path) -> LabelledSet:
@@ -146,16 +161,24 @@ def read_split(folder: Path) -> dict[str, LabelledSet]:
 def score(labelled: LabelledSet, decide: Callable[[str, str], Triage]) -> Scores:
     """Run ``decide(text, locale)`` on every message of ``labelled`` and count the outcome."""
     missed: list[Labelled] = []
+    asked: list[tuple[Labelled, Triage]] = []
     wrong: list[tuple[Labelled, Triage]] = []
     false_alarms: list[tuple[Labelled, Triage]] = []
+    asked_calm: list[tuple[Labelled, Triage]] = []
     for message in labelled.messages:
         result = decide(message.text, labelled.language)
         if message.category is None:
-            if result.urgent:
+            if result.level == "urgent":
                 false_alarms.append((message, result))
-        elif not result.urgent:
+            elif result.level == "ask":
+                asked_calm.append((message, result))
+            continue
+        if result.level == "calm":
             missed.append(message)
-        elif result.category != message.category and result.category not in message.also:
+            continue
+        if result.level == "ask":
+            asked.append((message, result))
+        if result.category != message.category and result.category not in message.also:
             wrong.append((message, result))
     return Scores(labelled.language, len(labelled.urgent), len(labelled.calm), tuple(missed),
-                  tuple(wrong), tuple(false_alarms))
+                  tuple(asked), tuple(wrong), tuple(false_alarms), tuple(asked_calm))
