@@ -101,7 +101,8 @@ def main() -> None:
                                    len(s.false_alarms), len(s.asked_calm))):
                 totals[i] += n
         u, missed, asked, c, alerted, asked_calm = totals
-        print(f"{name:8} {'all':6} {u:>6} {(u - missed) / u:>7.3f} {(u - missed - asked) / u:>7.3f} "
+        caught, alone = (u - missed) / u, (u - missed - asked) / u
+        print(f"{name:8} {'all':6} {u:>6} {caught:>7.3f} {alone:>7.3f} "
               f"{'':>9} {c:>5} {alerted / c:>8.3f} {asked_calm / c:>6.3f}")
     if args.no_latency:
         return

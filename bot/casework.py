@@ -20,13 +20,14 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import clock, plain, when
 from bot.turn import Turn, current_turn
-from flows import urgent
+from flows import safety_check, urgent
 from flows.catalogue import Service
 from flows.helplines import Helpline
+from flows.privacy import scrub
 from flows.replies import Reply, Text
-from storage import casework
+from storage import casework, triage_feedback
 from storage.casework import CaseKind, ClaimOutcome
-from storage.models import Case, Resident, StaffMember
+from storage.models import Case, Resident, StaffMember, Timer
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,9 @@ def _next_opening(turn: Turn) -> str:
     return when(opening) if opening.date() != local.date() else clock(opening)
 
 
-def _view(turn: Turn, case: Case, service: Service | None = None) -> urgent.CaseView:
+def _view(
+    turn: Turn, case: Case, service: Service | None = None, heading: Text | None = None
+) -> urgent.CaseView:
     opened = case.opened_at.astimezone(turn.settings.zone)
     return urgent.CaseView(
         number=case.id,
@@ -63,6 +66,7 @@ def _view(turn: Turn, case: Case, service: Service | None = None) -> urgent.Case
         opened=when(opened, turn.settings.staff_locale),
         excerpt=tuple(case.excerpt or ()),
         service=Text.written(service.title) if service is not None else None,
+        heading=heading,
     )
 
 
@@ -73,10 +77,13 @@ def _notify_staff(
     service: Service | None = None,
     escalated_after: int | None = None,
     extra_chats: tuple[int, ...] = (),
+    heading: Text | None = None,
 ) -> bool:
     """Post a case to the staff group (and extra chats); return False when there is nowhere."""
     chats = [*_staff_chats(turn), *extra_chats]
-    reply = urgent.staff_notification(_view(turn, case, service), escalated_after=escalated_after)
+    reply = urgent.staff_notification(
+        _view(turn, case, service, heading), escalated_after=escalated_after
+    )
     for chat_id in chats:
         turn.say(chat_id, reply, locale=turn.settings.staff_locale, purpose={"case_post": case.id})
     if not chats:
@@ -124,11 +131,20 @@ def in_case(resident: Resident | None) -> int | None:
 # --- residents ----------------------------------------------------------------------------
 
 
-async def raise_urgent(message: Message, category: str, *, also: Sequence[str] = ()) -> None:
+async def raise_urgent(
+    chat_id: int,
+    category: str,
+    *,
+    also: Sequence[str] = (),
+    message: Message | None = None,
+    pressed: tuple[str, str] | None = None,
+) -> None:
     """Answer at once with the safety reply, open (or raise) a case and alert the staff.
 
     ``also``: other categories the message raised; a medical emergency among them puts
-    "call 112 now" first, and its numbers join the category's.
+    "call 112 now" first, and its numbers join the category's. ``message``: what the
+    resident wrote, relayed to the staff member who already holds their case; without
+    one, ``pressed`` (the resident's first name and the button's words) is relayed.
     """
     turn = current_turn()
     resident = turn.resident
@@ -144,7 +160,7 @@ async def raise_urgent(message: Message, category: str, *, also: Sequence[str] =
         numbers = (*numbers, *(n for n in turn.numbers.numbers_for(MEDICAL) if n not in numbers))
     on_call = _after_hours(turn)
     turn.say(
-        message.chat.id,
+        chat_id,
         urgent.safety_reply(
             category,
             numbers,
@@ -156,7 +172,8 @@ async def raise_urgent(message: Message, category: str, *, also: Sequence[str] =
         ),
     )
     if case.status == "claimed" and case.claimed_by is not None:
-        await _relay_to_holder(turn, case, message)
+        note = urgent.from_resident(case.id, *pressed) if pressed is not None else None
+        await _relay_to_holder(turn, case, message, note)
         return
     _notify_staff(turn, case, extra_chats=turn.settings.on_call if not _staff_chats(turn) else ())
     if not was_urgent:
@@ -182,6 +199,21 @@ def urgent_without_a_case(turn: Turn, message: Message, category: str, locale: s
 
 def _escalation(turn: Turn) -> timedelta:
     return timedelta(minutes=turn.settings.escalation_minutes)
+
+
+async def open_maybe_urgent(chat_id: int, category: str, heading: Text) -> bool:
+    """Open a case at normal priority that the question "are you safe?" led to.
+
+    The staff card says why (``heading``); the triage category goes with the case.
+    Returns whether a new case was opened (False: the resident already had one).
+    """
+    turn = current_turn()
+    resident = turn.resident
+    assert resident is not None
+    case, new = await _open_case(turn, resident, "person", category)
+    if new:
+        _notify_staff(turn, case, heading=heading)
+    return new
 
 
 async def ask_for_person(chat_id: int, service: Service | None) -> None:
@@ -213,7 +245,7 @@ async def write_in_case(message: Message, case_id: int) -> bool:
             _leave_case(turn.resident)
         return False
     if case.status == "claimed":
-        await _relay_to_holder(turn, case, message)
+        await _relay_to_holder(turn, case, message, None)
     else:
         for chat_id in _staff_chats(turn):
             turn.say(
@@ -241,14 +273,17 @@ def _first_name(message: Message) -> str:
     return message.from_user.first_name if message.from_user else "?"
 
 
-async def _relay_to_holder(turn: Turn, case: Case, message: Message) -> None:
+async def _relay_to_holder(
+    turn: Turn, case: Case, message: Message | None, note: Reply | None
+) -> None:
     holder = await turn.session.get(StaffMember, case.claimed_by)
-    if holder is None:
+    relayed = _resident_words(case, message) if message is not None else note
+    if holder is None or relayed is None:
         return
     fallback = turn.settings.staff_chat_id
     turn.say(
         holder.telegram_user_id,
-        _resident_words(case, message),
+        relayed,
         locale=turn.settings.staff_locale,
         purpose={"case_post": case.id, **({"fallback_chat": fallback} if fallback else {})},
     )
@@ -273,6 +308,9 @@ async def press_case_button(update: Update, _context: ContextTypes.DEFAULT_TYPE)
         log.warning("a Claim/Close press was refused: not staff or not a case button")
         return
     staff_locale = turn.settings.staff_locale
+    if action.action in (urgent.MARK_NOT_URGENT, urgent.MARK_URGENT):
+        await _mark(turn, action, staff, chat_id=chat_id, query_id=query.id)
+        return
     if action.action == urgent.CLAIM:
         claim = await casework.claim_case(turn.session, action.case_number, staff.id, turn.now)
         if claim.outcome in (ClaimOutcome.CLAIMED, ClaimOutcome.ALREADY_YOURS):
@@ -303,6 +341,39 @@ async def press_case_button(update: Update, _context: ContextTypes.DEFAULT_TYPE)
             await _tell_claimed(turn, claim.case, staff)
         return
     await _close(turn, action.case_number, staff, chat_id=chat_id, query_id=query.id)
+
+
+async def _mark(
+    turn: Turn, action: urgent.CaseAction, staff: StaffMember, *, chat_id: int, query_id: str
+) -> None:
+    """Keep a staff member's word on triage: this case was not urgent, or it was."""
+    locale = turn.settings.staff_locale
+    case = await casework.get_case(turn.session, action.case_number)
+    if case is None:
+        text = urgent.not_claimable(action.case_number)
+    elif await casework.was_marked(turn.session, case.id):
+        text = safety_check.already_marked()
+    else:
+        await casework.audit(
+            turn.session, staff_id=staff.id, action=f"mark-{action.action}", case_id=case.id,
+            now=turn.now,
+        )
+        said = case.excerpt[-1] if case.excerpt else None
+        await triage_feedback.record(
+            turn.session,
+            kind="false-alarm" if action.action == urgent.MARK_NOT_URGENT else "missed",
+            source="staff",
+            language=case.language,
+            # A case at normal priority with a category came from the question "are you safe?".
+            level="urgent" if case.kind == "urgent" else ("ask" if case.category else "calm"),
+            category=case.category,
+            text=scrub(said) if said else None,
+            now=turn.now,
+        )
+        text = safety_check.marked(action.action)
+    turn.call(
+        chat_id, "answerCallbackQuery", {"callback_query_id": query_id, "text": plain(text, locale)}
+    )
 
 
 async def _tell_claimed(turn: Turn, case: Case, staff: StaffMember) -> None:
@@ -433,49 +504,46 @@ async def close_own_case(update: Update, _context: ContextTypes.DEFAULT_TYPE) ->
 # --- timers ---------------------------------------------------------------------------------
 
 
-async def run_due_timers(turn: Turn) -> int:
-    """Escalate unclaimed urgent cases whose time has come; return how many timers ran."""
-    timers = await casework.take_due_timers(turn.session, turn.now)
-    for timer in timers:
-        if timer.case_id is None:
-            continue
-        case = await casework.get_case(turn.session, timer.case_id)
-        if case is None or case.status != "open":
-            continue
-        waited = int((turn.now - case.opened_at).total_seconds() // 60)
-        if timer.kind == ESCALATE and await casework.escalate(turn.session, case.id, 1, turn.now):
-            _notify_staff(turn, case, escalated_after=waited, extra_chats=turn.settings.on_call)
-            await casework.schedule(
-                turn.session, kind=REMIND, case_id=case.id, due_at=turn.now + _escalation(turn)
+async def run_case_timer(turn: Turn, timer: Timer) -> None:
+    """Escalate an unclaimed urgent case whose time has come (one timer of it)."""
+    if timer.case_id is None:
+        return
+    case = await casework.get_case(turn.session, timer.case_id)
+    if case is None or case.status != "open":
+        return
+    waited = int((turn.now - case.opened_at).total_seconds() // 60)
+    if timer.kind == ESCALATE and await casework.escalate(turn.session, case.id, 1, turn.now):
+        _notify_staff(turn, case, escalated_after=waited, extra_chats=turn.settings.on_call)
+        await casework.schedule(
+            turn.session, kind=REMIND, case_id=case.id, due_at=turn.now + _escalation(turn)
+        )
+    elif timer.kind == REMIND and await casework.escalate(turn.session, case.id, 2, turn.now):
+        resident = await turn.session.get(Resident, case.resident_id)
+        if resident is not None and resident.blocked_at is None:
+            turn.say(
+                resident.chat_id,
+                urgent.reminder_for_resident(_after_hours(turn)),
+                locale=resident.locale,
             )
-        elif timer.kind == REMIND and await casework.escalate(turn.session, case.id, 2, turn.now):
-            resident = await turn.session.get(Resident, case.resident_id)
-            if resident is not None and resident.blocked_at is None:
-                turn.say(
-                    resident.chat_id,
-                    urgent.reminder_for_resident(_after_hours(turn)),
-                    locale=resident.locale,
-                )
-            for chat_id in (*_staff_chats(turn), *turn.settings.on_call):
-                turn.say(
-                    chat_id,
-                    urgent.reminded_for_staff(case.id, waited),
-                    locale=turn.settings.staff_locale,
-                    purpose={"case_post": case.id},
-                )
-            await casework.schedule(
-                turn.session,
-                kind=ESCALATE_AGAIN,
-                case_id=case.id,
-                due_at=turn.now + _escalation(turn),
+        for chat_id in (*_staff_chats(turn), *turn.settings.on_call):
+            turn.say(
+                chat_id,
+                urgent.reminded_for_staff(case.id, waited),
+                locale=turn.settings.staff_locale,
+                purpose={"case_post": case.id},
             )
-        elif timer.kind == ESCALATE_AGAIN:
-            # Nothing is dropped silently: the staff hear of it until someone claims it.
-            _notify_staff(turn, case, escalated_after=waited, extra_chats=turn.settings.on_call)
-            await casework.schedule(
-                turn.session,
-                kind=ESCALATE_AGAIN,
-                case_id=case.id,
-                due_at=turn.now + _escalation(turn) * 2,
-            )
-    return len(timers)
+        await casework.schedule(
+            turn.session,
+            kind=ESCALATE_AGAIN,
+            case_id=case.id,
+            due_at=turn.now + _escalation(turn),
+        )
+    elif timer.kind == ESCALATE_AGAIN:
+        # Nothing is dropped silently: the staff hear of it until someone claims it.
+        _notify_staff(turn, case, escalated_after=waited, extra_chats=turn.settings.on_call)
+        await casework.schedule(
+            turn.session,
+            kind=ESCALATE_AGAIN,
+            case_id=case.id,
+            due_at=turn.now + _escalation(turn) * 2,
+        )

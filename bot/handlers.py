@@ -18,11 +18,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import asking, casework
+from bot import asking, casework, safety_check
 from bot.i18n import clock, current_locale, plain
 from bot.settings import Settings
 from bot.turn import current_turn
 from flows import ask, forget, urgent, welcome
+from flows import safety_check as safety_flow
 from flows.language import locale_for_telegram, telegram_language_code
 from flows.replies import Text
 from flows.triage import triage
@@ -126,11 +127,14 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if turn.resident is None or not text:
         return
-    remember_text(turn.resident, text, turn.now)
     # Triage before anything else: an urgent message is answered at once, whatever else.
     verdict = triage(text, lexicon=turn.lexicon)
+    remember_text(turn.resident, text, turn.now, level=verdict.level)
     if verdict.urgent and verdict.category is not None:
-        await casework.raise_urgent(message, verdict.category, also=verdict.categories)
+        await safety_check.note_miss_before(turn)
+        await casework.raise_urgent(
+            message.chat.id, verdict.category, also=verdict.categories, message=message
+        )
         if verdict.category in PRACTICAL_EMERGENCIES:
             # No food, no bed tonight: the support that helps is worth showing too.
             await asking.answer_question(
@@ -139,6 +143,10 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         return
     case_id = casework.in_case(turn.resident)
     if case_id is not None and await casework.write_in_case(message, case_id):
+        return
+    if verdict.level == "ask" and verdict.category is not None:
+        # Not sure: the numbers, and one question. A person looks if no answer comes.
+        await safety_check.ask_if_safe(message.chat.id, verdict.category)
         return
     if len(text) > welcome.LONGEST_QUESTION:
         turn.say(message.chat.id, welcome.too_long())
@@ -340,6 +348,9 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
             CommandHandler(["cases", "close"], staff_only, filters=PRIVATE),
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
             CallbackQueryHandler(forget_pressed, pattern=f"^{forget.FORGET_BUTTON}:"),
+            CallbackQueryHandler(
+                safety_check.answer_pressed, pattern=f"^{safety_flow.SAFE_BUTTON}:"
+            ),
             MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
             # Edited texts too: an edit can be what says it is urgent, or correct a reply.
             MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, read_question),

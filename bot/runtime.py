@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -15,8 +15,8 @@ from telegram.constants import ParseMode
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
-from bot import casework, handlers
-from bot.courier import CONCURRENT_CALLS, Courier
+from bot import handlers, timers
+from bot.courier import CONCURRENT_CALLS, Courier, utcnow
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.pipeline import Pipeline
@@ -29,7 +29,7 @@ from flows.language import DEFAULT_LOCALE, LOCALES, warm_up
 from flows.search import index_for
 from flows.triage import default_lexicon
 from storage import casework as casework_queries
-from storage import queries
+from storage import queries, triage_feedback
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -74,15 +74,18 @@ class Nara:
         settings: Settings,
         *,
         add_routes: Callable[[web.Application], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
+        # Every "now" of the bot comes from here: tests move it instead of sleeping.
+        self.clock = clock
         self.db = Database(settings.database)
         self.metrics = Metrics()
         self.application = build_application(settings)
         self.catalogue = settings.services()
         self.helplines = settings.numbers()
         self.lexicon = settings.vocabulary()
-        self.courier = Courier(self.application.bot, self.db, self.metrics)
+        self.courier = Courier(self.application.bot, self.db, self.metrics, clock)
         self.usage = UsageTally(self.db)
         self.pipeline = Pipeline(
             db=self.db,
@@ -94,6 +97,7 @@ class Nara:
             helplines=self.helplines,
             lexicon=self.lexicon,
             usage=self.usage,
+            clock=clock,
         )
         self._add_routes = add_routes
         self._tasks: list[asyncio.Task[None]] = []
@@ -218,7 +222,7 @@ class Nara:
         """Run escalation timers when they fall due (they live in the database)."""
         while True:
             try:
-                await self.pipeline.run_job(casework.run_due_timers)
+                await self.pipeline.run_job(timers.run_due_timers)
             except Exception:
                 self.metrics.errors.labels("timers").inc()
                 log.exception("running timers failed; trying again")
@@ -235,11 +239,13 @@ class Nara:
             await asyncio.sleep(TIDY_INTERVAL)
 
     async def tidy(self) -> None:
-        """Delete kept questions past their retention time and handled updates past a day."""
-        now = datetime.now(UTC)
+        """Delete kept questions and triage feedback past their retention time, and old updates."""
+        now = self.clock()
         async with self.db.session() as session, session.begin():
             retention = timedelta(days=self.settings.question_retention_days)
             questions = await queries.forget_unanswered(session, now - retention)
+            # Triage feedback is kept as long as the questions: the same scrubbed texts.
+            await triage_feedback.forget_before(session, now - retention)
             updates = await queries.forget_handled_updates(session, now - HANDLED_UPDATES_KEPT)
             await casework_queries.forget_old_texts(session, now)
             await casework_queries.forget_closed_case_texts(session, now - CLOSED_CASE_TEXTS_KEPT)

@@ -18,8 +18,8 @@ from flows.catalogue import Catalogue, CatalogueError, default_catalogue_path, l
 from flows.helplines import HelplineError, Helplines, default_helplines, load_helplines
 from flows.hours import OfficeHours
 from flows.language import LOCALES
-from flows.triage import default_lexicon
-from flows.triage_lexicon import Lexicon, LexiconError, read_lexicon
+from flows.triage import ModelError, default_lexicon, read_vocabulary
+from flows.triage_lexicon import Lexicon, LexiconError
 
 ENV_PREFIX = "NARA_"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -201,8 +201,8 @@ class Settings(BaseSettings):
     def vocabulary(self) -> Lexicon:
         """Load the triage vocabulary: NARA_TRIAGE, or the one shipped with Nära."""
         try:
-            return read_lexicon(self.triage) if self.triage else default_lexicon()
-        except LexiconError as error:
+            return read_vocabulary(self.triage) if self.triage else default_lexicon()
+        except (LexiconError, ModelError) as error:
             first = str(error).splitlines()[0] if str(error) else "unreadable"
             raise ConfigError(f"NARA_TRIAGE: {first} (try `nara triage`)") from None
 

@@ -44,8 +44,18 @@ from pathlib import Path
 from typing import Final, Literal
 
 from flows.language import DEFAULT_LOCALE, LOCALES, detect_language
-from flows.triage_lexicon import CATEGORIES, EXACT, Exemption, Found, Lexicon, read_lexicon
-from flows.triage_model import Classifier, load_classifier
+from flows.triage_lexicon import (
+    CALMING_REACH,
+    CATEGORIES,
+    EXACT,
+    WHOLE_MESSAGE_KINDS,
+    CalmingFound,
+    Exemption,
+    Found,
+    Lexicon,
+    read_lexicon,
+)
+from flows.triage_model import Classifier, ModelError, load_classifier
 from flows.triage_text import Word, read_words
 
 __all__ = [
@@ -56,16 +66,20 @@ __all__ = [
     "URGENT",
     "Evidence",
     "Ignored",
+    "ModelError",
     "Triage",
     "default_classifier",
     "default_lexicon",
+    "read_vocabulary",
     "triage",
 ]
 
 PRIORITY: Final = CATEGORIES
 LEXICON_FOLDER: Final = Path(__file__).resolve().parent.parent / "catalogue" / "triage"
 MODEL_FILE: Final = "model.json.gz"
-URGENT, ASK, CALM = "urgent", "ask", "calm"
+URGENT: Final = "urgent"
+ASK: Final = "ask"
+CALM: Final = "calm"
 Level = Literal["urgent", "ask", "calm"]
 # What the vocabulary alone says: "soft" is an alarm next to a calming signal.
 RuleLevel = Literal["urgent", "soft", "calm"]
@@ -206,11 +220,23 @@ def classifier_for(folder: Path) -> Classifier:
     return load_classifier(path)
 
 
+def read_vocabulary(folder: Path) -> Lexicon:
+    """Read a vocabulary folder (``NARA_TRIAGE``): its files and its model, or the shipped model.
+
+    Raises:
+        LexiconError: A vocabulary file is malformed.
+        ModelError: The folder's model file cannot be used.
+    """
+    lexicon = read_lexicon(folder)
+    lexicon.classifier = classifier_for(folder)
+    return lexicon
+
+
 _SHIPPED: Final = object()
 
 
 def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = None,
-           classifier: Classifier | None | object = _SHIPPED) -> Triage:
+           classifier: Classifier | object | None = _SHIPPED) -> Triage:
     """Decide whether ``text`` needs a person now, should be asked about, or is calm.
 
     Args:
@@ -235,6 +261,8 @@ def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = No
     evidence: list[Evidence] = []
     ignored: list[Ignored] = []
     seen: set[tuple[str, str, str]] = set()
+    softened: set[str] = set()
+    signals: set[str] = set()
     for found in sorted(alarms, key=lambda f: (f.first, f.last)):
         category = found.phrase.category
         assert category is not None  # alarms always carry their category
@@ -245,6 +273,10 @@ def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = No
         cancelled_by = _cancelling(found, category, exemptions)
         if cancelled_by is None:
             evidence.append(item)
+            near = [c for c in matches.calming if _reaches(c, found, words)]
+            if near:
+                softened.add(item.words)
+                signals.update(f"{c.calming.kind}: {c.calming.source}" for c in near)
         else:
             ignored.append(Ignored(item, cancelled_by.phrase.source, cancelled_by.phrase.language,
                                    cancelled_by.reason))
@@ -252,27 +284,16 @@ def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = No
     categories = tuple(c for c in PRIORITY if c in present)
     # Evidence for the category acted on comes first: that is what a caseworker reads first.
     evidence.sort(key=lambda e: PRIORITY.index(e.category))
-    calming = tuple(dict.fromkeys(f"{c.kind}: {c.source}" for c in matches.calming))
+    calming = tuple(sorted(signals))
     rule_level: RuleLevel = CALM
     if categories:
-        rule_level = "soft" if calming else URGENT
-    model = default_classifier() if classifier is _SHIPPED else classifier
+        # Soft only when every alarm has a calming signal beside it.
+        rule_level = "soft" if all(e.words in softened for e in evidence) else URGENT
+    chosen = lexicon.classifier if lexicon is not None else None
+    model = (chosen or default_classifier()) if classifier is _SHIPPED else classifier
     assert model is None or isinstance(model, Classifier)
     risk = model.risk(text) if model is not None and words else None
-    level: Level
-    if rule_level == URGENT:
-        level = URGENT
-    elif risk is None:
-        level = ASK if rule_level == "soft" else CALM
-    elif rule_level == "soft":
-        # A calming signal never silences an alarm alone: the model must find it calm too.
-        level = ASK if risk.urgent >= model.calm_below else CALM  # type: ignore[union-attr]
-    elif risk.urgent >= model.urgent_at:  # type: ignore[union-attr]
-        level = URGENT
-    elif risk.urgent >= model.ask_at:  # type: ignore[union-attr]
-        level = ASK
-    else:
-        level = CALM
+    level = _level(rule_level, model, risk.urgent if risk else None)
     category = None
     if level != CALM:
         category = categories[0] if categories else (risk.category if risk else None)
@@ -288,6 +309,31 @@ def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = No
         model=risk.urgent if risk else None,
         model_category=risk.category if risk else None,
     )
+
+
+def _level(rule_level: RuleLevel, model: Classifier | None, score: float | None) -> Level:
+    """Combine what the vocabulary says with the model's score into one level."""
+    if rule_level == URGENT:
+        return URGENT
+    if model is None or score is None:
+        return ASK if rule_level == "soft" else CALM
+    if rule_level == "soft":
+        # A calming signal never silences an alarm alone: the model must find it calm too.
+        return ASK if score >= model.calm_below else CALM
+    if score >= model.urgent_at:
+        return URGENT
+    return ASK if score >= model.ask_at else CALM
+
+
+def _reaches(signal: CalmingFound, alarm: Found, words: tuple[Word, ...]) -> bool:
+    """Whether a calming signal speaks for this alarm: same clause and near, or the message."""
+    if signal.calming.kind in WHOLE_MESSAGE_KINDS:
+        return True
+    first, last = min(signal.first, alarm.first), max(signal.last, alarm.last)
+    gap = max(alarm.first - signal.last, signal.first - alarm.last, 0)
+    if gap > CALMING_REACH:
+        return False
+    return not any(words[i].after_break for i in range(first + 1, min(last + 1, len(words))))
 
 
 def _evidence(found: Found, category: str, words: tuple[Word, ...]) -> Evidence:

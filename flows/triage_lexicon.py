@@ -27,7 +27,10 @@ for each part of it come from every language's ``classes:``. Its categories are 
 
 A calming signal never cancels an alarm on its own: it turns "urgent" into "ask",
 and the statistical model (:mod:`flows.triage_model`) decides between asking and
-calm. Exceptions, by contrast, cancel the alarm words they cover.
+calm. It only reaches an alarm in its own clause and at most
+:data:`CALMING_REACH` words away ("lol dying of laughter, but I want to die" stays
+urgent); ``for-others`` (a school project) speaks for the whole message.
+Exceptions, by contrast, cancel the alarm words they cover.
 
 Phrase syntax, word by word (every word is folded like a message word):
 
@@ -63,6 +66,7 @@ import yaml
 from rapidfuzz.distance import OSA
 
 from flows.language import LOCALES, stem
+from flows.triage_model import Classifier
 from flows.triage_text import Word, folded_words, skeleton
 
 CATEGORIES: Final = (
@@ -79,6 +83,8 @@ UNORDERED_WINDOW: Final = 10
 # The concepts file: rules made of classes, for every language at once.
 ANY_LANGUAGE: Final = "any"
 CALMING_KINDS: Final = ("jest", "past", "for-others")
+CALMING_REACH: Final = 6
+WHOLE_MESSAGE_KINDS: Final = frozenset({"for-others"})
 
 # How a word matched, best first; the explanation names it.
 EXACT, STEM, JOINED, MISSPELLED = "exact", "stem", "joined", "misspelled"
@@ -219,12 +225,21 @@ class Calming:
 
 
 @dataclass(frozen=True)
+class CalmingFound:
+    """Where a calming signal stands: its first and last word (a mark: the word after it)."""
+
+    calming: Calming
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
 class Matches:
     """What a message contains: alarm phrases, exemptions that apply, calming signals."""
 
     alarms: list[Found]
     exemptions: list[tuple[Exemption, Found]]
-    calming: list[Calming]
+    calming: list[CalmingFound]
 
 
 @dataclass(frozen=True)
@@ -264,6 +279,8 @@ class Lexicon:
         self.alarms: list[Phrase] = []
         self.exceptions: list[Exemption] = []
         self.calming: list[Calming] = []
+        # The statistical model read from the same folder (see flows.triage.read_vocabulary).
+        self.classifier: Classifier | None = None
         self._ordinary: set[str] = set()
         self._stemming: set[str] = set()
         specs = [_FileSpec.parse(name, raw) for name, raw in files.items()]
@@ -597,10 +614,17 @@ class Lexicon:
                                           for w in exemption.when):
                 continue
             exemptions.append((exemption, found))
-        calming = [c for c in self._calming_marks if c.source in text]
+        calming: list[CalmingFound] = []
+        for mark in self._calming_marks:
+            start = text.find(mark.source)
+            while start >= 0:
+                # A mark stands between words: it belongs with the word just before it.
+                before = sum(1 for w in words if w.end <= start)
+                calming.append(CalmingFound(mark, max(before - 1, 0), before))
+                start = text.find(mark.source, start + len(mark.source))
         phrases = [c.phrase for c in self._calming_phrases if c.phrase is not None]
-        numbers = {n for n, _ in self._find_all(matcher, phrases, self._calming_anchors, False)}
-        calming += [self._calming_phrases[n] for n in sorted(numbers)]
+        for number, found in self._find_all(matcher, phrases, self._calming_anchors, False):
+            calming.append(CalmingFound(self._calming_phrases[number], found.first, found.last))
         return Matches(alarms, exemptions, calming)
 
     def _find_all(self, matcher: _Matcher, phrases: Sequence[Phrase],

@@ -21,6 +21,7 @@ counts: one sentence about ending a life must not be drowned by a long story aro
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -59,7 +60,7 @@ def _word_features(folded: Sequence[str]) -> Iterable[str]:
         for size in range(SMALLEST_GRAM, LARGEST_GRAM + 1):
             for start in range(len(padded) - size + 1):
                 yield "c " + padded[start:start + size]
-    for first, second in zip(folded, folded[1:], strict=False):
+    for first, second in itertools.pairwise(folded):
         yield f"b {first} {second}"
 
 

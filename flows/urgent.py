@@ -18,6 +18,9 @@ from flows.replies import N_, Button, Reply, Text
 
 CASE_BUTTON: Final = "case"
 CLAIM, CLOSE = "claim", "close"
+# Staff teach triage: "this was not urgent" on an urgent case, "this was urgent" on another.
+MARK_NOT_URGENT, MARK_URGENT = "calm", "urgent"
+CASE_ACTIONS: Final = (CLAIM, CLOSE, MARK_NOT_URGENT, MARK_URGENT)
 
 # TRANSLATORS: the first thing a person in crisis reads. Calm, warm, no judgement.
 ACKNOWLEDGE: Final = {
@@ -56,6 +59,8 @@ class CaseView:
     opened: str
     excerpt: Sequence[str] = ()
     service: Text | None = None
+    # Why the case opened, when not the usual heading (the question "are you safe?").
+    heading: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -69,14 +74,15 @@ class CaseAction:
 def read_case_button(data: str) -> CaseAction | None:
     """Return the case button pressed, or None for anything else (including forgeries)."""
     parts = data.split(":")
-    if len(parts) != 3 or parts[0] != CASE_BUTTON or parts[1] not in (CLAIM, CLOSE):
+    if len(parts) != 3 or parts[0] != CASE_BUTTON or parts[1] not in CASE_ACTIONS:
         return None
     if not parts[2].isdigit() or len(parts[2]) > 18:
         return None
     return CaseAction(parts[1], int(parts[2]))
 
 
-def _helpline(line: Helpline) -> Text:
+def helpline_line(line: Helpline) -> Text:
+    """One helpline as a line: number, name, what it is for, when it answers."""
     return Text.of(
         N_("{number} – {name}. {about}. {hours}."),
         number=line.number,
@@ -109,7 +115,7 @@ def safety_reply(
     others = [line for line in helplines if line.dial != "112"]
     if others:
         paragraphs.append(Text.of(N_("You can also call:")))
-        paragraphs.extend(_helpline(line) for line in others)
+        paragraphs.extend(helpline_line(line) for line in others)
     if person_told:
         paragraphs.append(
             Text.of(
@@ -187,13 +193,23 @@ def added_to_case() -> Reply:
     )
 
 
-def case_buttons(number: int) -> tuple[tuple[Button, ...], ...]:
-    """Claim and Close, for the staff group."""
+def case_buttons(number: int, *, urgent: bool = True) -> tuple[tuple[Button, ...], ...]:
+    """Claim and Close, for the staff group; and a mark that teaches triage.
+
+    An urgent case can be marked "Not urgent" (a false alarm); any other case "It was
+    urgent" (a miss).
+    """
+    mark = (
+        Button(Text.of(N_("Not urgent")), f"{CASE_BUTTON}:{MARK_NOT_URGENT}:{number}")
+        if urgent
+        else Button(Text.of(N_("It was urgent")), f"{CASE_BUTTON}:{MARK_URGENT}:{number}")
+    )
     return (
         (
             Button(Text.of(N_("Claim")), f"{CASE_BUTTON}:{CLAIM}:{number}"),
             Button(Text.of(N_("Close")), f"{CASE_BUTTON}:{CLOSE}:{number}"),
         ),
+        (mark,),
     )
 
 
@@ -230,7 +246,9 @@ def unhandled_urgent(category: str, first_name: str, text: str) -> Reply:
 
 def staff_notification(case: CaseView, *, escalated_after: int | None = None) -> Reply:
     """The staff group's notification of a new (or escalated) case, with Claim and Close."""
-    if case.kind == "urgent" and case.category is not None:
+    if case.heading is not None:
+        head = case.heading
+    elif case.kind == "urgent" and case.category is not None:
         head = Text.of(N_("🔴 URGENT: {category}"), category=Text.of(CATEGORY_NAMES[case.category]))
     elif case.service is not None:
         head = Text.of(N_("🟡 A resident asks for a call about: {service}"), service=case.service)
@@ -251,7 +269,7 @@ def staff_notification(case: CaseView, *, escalated_after: int | None = None) ->
             N_("Press Claim to take the case. Then reply to this message to write to the resident.")
         )
     )
-    return Reply(tuple(paragraphs), case_buttons(case.number))
+    return Reply(tuple(paragraphs), case_buttons(case.number, urgent=case.kind == "urgent"))
 
 
 def claimed_for_resident(staff_name: str) -> Reply:

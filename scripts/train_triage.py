@@ -33,9 +33,10 @@ import numpy as np  # noqa: E402
 from scipy.sparse import csr_matrix  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
+from flows.catalogue import default_catalogue_path, load_catalogue  # noqa: E402
 from flows.triage import default_lexicon, triage  # noqa: E402
 from flows.triage_lexicon import CATEGORIES  # noqa: E402
-from flows.triage_model import CALM, FEATURE_VERSION, Classifier, features, windows  # noqa: E402
+from flows.triage_model import CALM, FEATURE_VERSION, Classifier, features  # noqa: E402
 from flows.triage_quality import Labelled, read_labelled  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "triage" / "dev"
@@ -72,10 +73,26 @@ def corpus_digest(folder: Path = DEV) -> str:
     return digest.hexdigest()
 
 
-def read_examples(folder: Path = DEV) -> list[Example]:
-    """Return every dev message once, with the file it came from."""
-    seen: set[tuple[str, str]] = set()
+def catalogue_titles() -> list[Example]:
+    """The titles of our own services, in every language, as calm examples.
+
+    "Support for children and loneliness" names a topic, not an emergency: without these
+    the model reads a few topic words ("children", "alone") as danger. Only titles:
+    descriptions say "if you are in danger now, call 112", which must not read as calm.
+    """
+    catalogue = load_catalogue(default_catalogue_path())
     examples = []
+    for service in catalogue.services:
+        for locale, title in sorted(service.title.items()):
+            examples.append(Example(Labelled(title, None, source="catalogue titles"),
+                                    f"{locale}/catalogue-titles", CALM))
+    return examples
+
+
+def read_examples(folder: Path = DEV) -> list[Example]:
+    """Return every dev message once, with the file it came from, and the catalogue titles."""
+    seen: set[tuple[str, str]] = set()
+    examples = catalogue_titles()
     for path in sorted(folder.glob("*/*.yaml")):
         labelled = read_labelled(path)
         for message in labelled.messages:
@@ -117,7 +134,8 @@ def fit(examples: Sequence[Example]) -> tuple[list[str], np.ndarray, np.ndarray]
 
 
 def to_file(vocabulary: list[str], weights: np.ndarray, biases: np.ndarray,
-            thresholds: dict[str, float], figures: dict[str, object], digest: str) -> dict[str, object]:
+            thresholds: dict[str, float], figures: dict[str, object],
+            digest: str) -> dict[str, object]:
     """Return the model as the JSON object the bot reads."""
     kept = {}
     for feature, row in zip(vocabulary, weights, strict=True):
@@ -250,6 +268,7 @@ def encode(model: dict[str, object]) -> bytes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Train, print the figures, and write (or ``--check``) the model file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="fail when the shipped model is not what this corpus gives")

@@ -245,8 +245,41 @@ class Timer(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # A timer about a resident with no case yet (a question "are you safe?" unanswered).
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     due_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+FEEDBACK_KINDS = ("missed", "false-alarm", "asked")
+
+
+class TriageFeedback(Base):
+    """What real use says about triage: a miss, a false alarm, an answer to "are you safe?".
+
+    No resident and no case is attached: the text is scrubbed like a kept question, and
+    the row goes after the same retention time. ``nara report triage`` reads these.
+    """
+
+    __tablename__ = "triage_feedback"
+    __table_args__ = (
+        CheckConstraint("kind IN ('missed', 'false-alarm', 'asked')", name="kind"),
+        Index("ix_triage_feedback_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    # Who said so: "staff" (a mark on a case), "resident" (an urgent message right after a
+    # calm reply, or an answer to the question), "timer" (no answer to the question).
+    source: Mapped[str] = mapped_column(String(16))
+    # The answer to "are you safe?": "danger", "later", "ok" or "none".
+    answer: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    # What triage said of the message: "urgent", "ask" or "calm", and its category.
+    level: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(String(1000))
 
 
 class AuditEntry(Base):

@@ -17,6 +17,7 @@ from storage.models import (
     Resident,
     StaffMember,
     StartSource,
+    Timer,
     UnansweredQuestion,
     UsageCount,
 )
@@ -275,6 +276,8 @@ async def forget_resident(session: AsyncSession, resident: Resident) -> bool:
     """
     has_case = await session.scalar(select(Case.id).where(Case.resident_id == resident.id).limit(1))
     if has_case is None:
+        # A pending "are you safe?" timer goes with them: nothing is left to follow up.
+        await session.execute(delete(Timer).where(Timer.resident_id == resident.id))
         await session.delete(resident)
         await session.flush()
         return True

@@ -28,7 +28,7 @@ from flows.search import SearchResult, search
 
 def _catalogue_path() -> Path:
     """Return NARA_CATALOGUE when set, otherwise the catalogue shipped with Nära."""
-    from bot.cli import settings_or_exit
+    from bot.cli.common import settings_or_exit
 
     return settings_or_exit().catalogue or default_catalogue_path()
 

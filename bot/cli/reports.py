@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli import run_in_transaction, settings_or_exit
-from flows.reports import Question, gap_topics
-from storage import queries
+from bot.cli.common import run_in_transaction, settings_or_exit
+from flows.reports import Feedback, Question, gap_topics, triage_report
+from storage import queries, triage_feedback
 
 
 @click.group("report")
 def report_group() -> None:
-    """Reports for the municipality: unanswered topics and usage."""
+    """Reports for the municipality: unanswered topics, usage, and how triage does."""
 
 
 @report_group.command("gaps")
@@ -129,3 +129,75 @@ def report_usage(weeks: int, as_json: bool) -> None:
     click.echo("\ntotals")
     for (kind, service), count in sorted(totals.items(), key=lambda item: -item[1]):
         click.echo(f"  {kind:<7} {service:<26} {count:>6}")
+
+
+_ANSWER_NAMES = {
+    "danger": "in danger now",
+    "later": "needs help, not now",
+    "ok": "OK",
+    "none": "no answer",
+}
+
+
+def _feedback_line(item: Feedback) -> str:
+    text = (item.text or "(text no longer kept)").replace("\n", " ")
+    text = text if len(text) <= 90 else text[:87] + "..."
+    said = item.level + (f" {item.category}" if item.category else "")
+    who = _ANSWER_NAMES.get(item.answer or "", item.source) if item.kind == "asked" else item.source
+    return f"  {item.at[:16]}  {item.language:<6} {said:<24} {who:<20} {text}"
+
+
+@report_group.command("triage")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=90,
+    show_default=True,
+    help="Look at feedback from this many days back.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a list.")
+def report_triage(days: int, as_json: bool) -> None:
+    """List triage's misses and false alarms from real use, and answers to "are you safe?".
+
+    Texts are scrubbed of names, numbers and addresses and carry no resident: add them,
+    reworded, to the corpus and the vocabulary (see catalogue/triage/README.md).
+    """
+    since = datetime.now(UTC) - timedelta(days=days)
+
+    async def fetch(session: AsyncSession) -> list[Feedback]:
+        rows = await triage_feedback.since(session, since)
+        return [
+            Feedback(row.at.isoformat(), row.kind, row.source, row.answer, row.language,
+                     row.level, row.category, row.text)
+            for row in rows
+        ]
+
+    report = triage_report(run_in_transaction(fetch))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "days": days,
+                    "missed": [vars(f) for f in report.missed],
+                    "false_alarms": [vars(f) for f in report.false_alarms],
+                    "answers": report.answers,
+                    "asked": [vars(f) for f in report.asked],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    click.echo(f"Triage feedback from the last {days} days")
+    click.echo(f"\nMissed (it was urgent; triage said calm, or only asked): {len(report.missed)}")
+    for item in report.missed:
+        click.echo(_feedback_line(item))
+    click.echo(f"\nFalse alarms (staff marked an urgent case not urgent): "
+               f"{len(report.false_alarms)}")
+    for item in report.false_alarms:
+        click.echo(_feedback_line(item))
+    counts = ", ".join(f"{_ANSWER_NAMES[a]} {n}" for a, n in report.answers.items())
+    click.echo(f"\nAnswers to \"Are you safe right now?\": {counts}")
+    for item in report.asked:
+        click.echo(_feedback_line(item))
+    if not (report.missed or report.false_alarms or report.asked):
+        click.echo("\nNothing to learn from yet.")
