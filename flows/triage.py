@@ -38,6 +38,7 @@ Priority when several categories match (the first is the one acted on):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -55,7 +56,7 @@ from flows.triage_lexicon import (
     Lexicon,
     read_lexicon,
 )
-from flows.triage_model import Classifier, ModelError, load_classifier
+from flows.triage_model import Classifier, ModelError, Risk, load_classifier
 from flows.triage_text import Word, read_words
 
 __all__ = [
@@ -293,7 +294,8 @@ def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = No
     model = (chosen or default_classifier()) if classifier is _SHIPPED else classifier
     assert model is None or isinstance(model, Classifier)
     risk = model.risk(text) if model is not None and words else None
-    level = _level(rule_level, model, risk.urgent if risk else None)
+    level = (combine(rule_level, risk, model.thresholds) if model is not None
+             else combine(rule_level, None, {}))
     category = None
     if level != CALM:
         category = categories[0] if categories else (risk.category if risk else None)
@@ -311,18 +313,25 @@ def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = No
     )
 
 
-def _level(rule_level: RuleLevel, model: Classifier | None, score: float | None) -> Level:
-    """Combine what the vocabulary says with the model's score into one level."""
+def combine(rule_level: str, risk: Risk | None, thresholds: Mapping[str, float]) -> Level:
+    """Combine what the vocabulary says with the model's reading into one level.
+
+    Args:
+        rule_level: The vocabulary's "urgent", "soft" (an alarm beside a calming
+            signal) or "calm".
+        risk: The model's reading, or None without a model (or for too short a text).
+        thresholds: The model's "ask", "urgent" and "calm" thresholds.
+    """
     if rule_level == URGENT:
         return URGENT
-    if model is None or score is None:
+    if risk is None:
         return ASK if rule_level == "soft" else CALM
     if rule_level == "soft":
         # A calming signal never silences an alarm alone: the model must find it calm too.
-        return ASK if score >= model.calm_below else CALM
-    if score >= model.urgent_at:
+        return ASK if risk.urgent >= thresholds["calm"] else CALM
+    if risk.urgent >= thresholds["urgent"] and risk.can_be_sure:
         return URGENT
-    return ASK if score >= model.ask_at else CALM
+    return ASK if risk.urgent >= thresholds["ask"] else CALM
 
 
 def _reaches(signal: CalmingFound, alarm: Found, words: tuple[Word, ...]) -> bool:

@@ -45,7 +45,8 @@ Phrase syntax, word by word (every word is folded like a message word):
   alternative among others (``{me|@kids}``).
 - Between two words up to two other words may stand ("want to … die" matches
   "want to just die"); ``...`` allows up to six.
-- ``a b & c d``: all parts, in any order, within ten words.
+- ``a b & c d``: all parts, in any order, within ten words (fourteen for three parts
+  or more).
 
 Exceptions never reach across clause-ending punctuation; alarms do, since
 people in distress rarely punctuate.
@@ -80,6 +81,9 @@ CATEGORIES: Final = (
 SHORT_GAP: Final = 2
 LONG_GAP: Final = 6
 UNORDERED_WINDOW: Final = 10
+# Three parts or more ("@swallow & @lots & @medicine") are specific enough to be let
+# spread further: voice-to-text run-ons put the parts of one meaning far apart.
+WIDE_WINDOW: Final = 14
 # The concepts file: rules made of classes, for every language at once.
 ANY_LANGUAGE: Final = "any"
 CALMING_KINDS: Final = ("jest", "past", "for-others")
@@ -91,6 +95,8 @@ EXACT, STEM, JOINED, MISSPELLED = "exact", "stem", "joined", "misspelled"
 _HOW_RANK: Final = {EXACT: 0, STEM: 1, JOINED: 2, MISSPELLED: 3}
 
 _stem = lru_cache(maxsize=200_000)(stem)
+# Class members repeat across rules and expansions: fold each piece of text once.
+_folded = lru_cache(maxsize=200_000)(lambda text: tuple(folded_words(text)))
 _Adder = Callable[[Iterable[int], str], None]
 _STEMMED: Final = frozenset({"sv", "en", "ar", "fa_AF", "fi"})
 _ARABIC_SCRIPT: Final = re.compile(r"[\u0600-\u06ff]")
@@ -274,6 +280,7 @@ class Lexicon:
             LexiconError: A file is malformed; the message names file and key.
         """
         self._atoms: dict[_Atom, int] = {}
+        self._class_cache: dict[str, list[tuple[int, ...]]] = {}
         self._atom_list: list[_Atom] = []
         self.languages: tuple[str, ...] = ()
         self.alarms: list[Phrase] = []
@@ -346,7 +353,7 @@ class Lexicon:
             core = raw.lstrip("=")
             head, tail = core.startswith("*"), core.endswith("*")
             core = core.strip("*")
-            pieces = folded_words(core)
+            pieces = _folded(core)
             if not pieces:
                 raise LexiconError(f"{where}: {raw!r} has no letters to match")
             for i, piece in enumerate(pieces):
@@ -366,8 +373,14 @@ class Lexicon:
                     classes: Mapping[str, list[tuple[str, str]]]) -> list[tuple[int, ...]]:
         if name not in classes:
             raise LexiconError(f"{where}: unknown class @{name}")
-        return [self._run(text, lang, f"{where} (@{name})")
-                for lang, member in classes[name] for text in _expand(member, where)]
+        # A class is compiled once, however many rules use it (some have hundreds of members).
+        cached = self._class_cache.get(name)
+        if cached is None:
+            cached = self._class_cache[name] = [
+                self._run(text, lang, f"{where} (@{name})")
+                for lang, member in classes[name] for text in _expand(member, where)
+            ]
+        return cached
 
     def _slot(self, term: str, gap: int, language: str, where: str,
               classes: Mapping[str, list[tuple[str, str]]]) -> _Slot:
@@ -501,10 +514,10 @@ class Lexicon:
     @staticmethod
     def _anchor(index: dict[int, list[tuple[int, int]]], number: int, phrase: Phrase) -> None:
         for part_number, part in enumerate(phrase.parts):
-            for run in part[0].alternatives:
-                entry = (number, part_number)
-                if entry not in index[run[0]]:
-                    index[run[0]].append(entry)
+            entry = (number, part_number)
+            # Each first atom once (a set, not a scan of the list: classes are large).
+            for first in part[0].firsts:
+                index[first].append(entry)
 
     # ---- matching words
 
@@ -668,7 +681,8 @@ class Lexicon:
                                                    for i in range(len(phrase.parts)))):
                 pairs = sorted({(p, h) for positions, hows in combination
                                 for p, h in zip(positions, hows, strict=True)})
-                if pairs[-1][0] - pairs[0][0] < UNORDERED_WINDOW:
+                window = UNORDERED_WINDOW if len(phrase.parts) < 3 else WIDE_WINDOW
+                if pairs[-1][0] - pairs[0][0] < window:
                     yield number, Found(phrase, tuple(p for p, _ in pairs),
                                         tuple(h for _, h in pairs))
                     break

@@ -46,6 +46,12 @@ CALM: Final = "calm"
 FEATURE_VERSION: Final = 1
 SMALLEST_GRAM, LARGEST_GRAM = 2, 5
 WINDOW_WORDS: Final = 30
+# Fewer words than this give the model too little to go on ("hej", "ok thanks"): it
+# stays silent and the vocabulary alone decides.
+FEWEST_WORDS: Final = 3
+# Below this many words the model may ask, never judge urgent on its own: a few topic
+# words ("children and loneliness") are not enough to be sure.
+SURE_WORDS: Final = 6
 WINDOW_STEP: Final = 15
 
 
@@ -91,10 +97,17 @@ class Risk:
         urgent: Probability that the message is urgent (1 - the "calm" class), in the
             most alarming window.
         category: The most likely urgent category in that window.
+        words: How many words that window has.
     """
 
     urgent: float
     category: str
+    words: int = 0
+
+    @property
+    def can_be_sure(self) -> bool:
+        """Whether the window is long enough for the model to call it urgent on its own."""
+        return self.words >= SURE_WORDS
 
 
 class Classifier:
@@ -115,9 +128,8 @@ class Classifier:
             weights = raw["weights"]
             bias = tuple(float(b) for b in raw["bias"])  # type: ignore[attr-defined]
             thresholds = raw["thresholds"]
-            self.ask_at = float(thresholds["ask"])  # type: ignore[index]
-            self.urgent_at = float(thresholds["urgent"])  # type: ignore[index]
-            self.calm_below = float(thresholds["calm"])  # type: ignore[index]
+            self.thresholds = {key: float(thresholds[key])  # type: ignore[index]
+                               for key in ("ask", "urgent", "calm")}
         except (KeyError, TypeError, ValueError) as error:
             raise ModelError(f"{where}: not a triage model ({error})") from None
         if CALM not in classes or len(bias) != len(classes) or not isinstance(weights, Mapping):
@@ -148,11 +160,13 @@ class Classifier:
         """Return the urgency of the most alarming window of ``text`` and its category."""
         best: Risk | None = None
         for window in windows(text):
+            if len(window) < FEWEST_WORDS:
+                return Risk(0.0, self.classes[1], len(window))
             probs = self.probabilities(window)
             urgent = 1.0 - probs[CALM]
             if best is None or urgent > best.urgent:
                 category = max((c for c in self.classes if c != CALM), key=probs.__getitem__)
-                best = Risk(urgent, category)
+                best = Risk(urgent, category, len(window))
         assert best is not None
         return best
 

@@ -34,13 +34,14 @@ from scipy.sparse import csr_matrix  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from flows.catalogue import default_catalogue_path, load_catalogue  # noqa: E402
-from flows.triage import default_lexicon, triage  # noqa: E402
+from flows.triage import combine, default_lexicon, triage  # noqa: E402
 from flows.triage_lexicon import CATEGORIES  # noqa: E402
-from flows.triage_model import CALM, FEATURE_VERSION, Classifier, features  # noqa: E402
+from flows.triage_model import CALM, FEATURE_VERSION, Classifier, Risk, features  # noqa: E402
 from flows.triage_quality import Labelled, read_labelled  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "triage" / "dev"
-MODEL = ROOT / "catalogue" / "triage" / "model.json.gz"
+VOCABULARY = ROOT / "catalogue" / "triage"
+MODEL = VOCABULARY / "model.json.gz"
 CLASSES = (CALM, *CATEGORIES)
 # Regularisation: smaller is smoother. Chosen by leave-one-author-out on dev.
 STRENGTH = 4.0
@@ -64,12 +65,19 @@ class Example:
     label: str
 
 
-def corpus_digest(folder: Path = DEV) -> str:
-    """Return the SHA-256 of every labelled file in ``folder``, in path order."""
+def corpus_digest(folder: Path = DEV, vocabulary: Path = VOCABULARY) -> str:
+    """Return the SHA-256 of what the model is trained on, in path order.
+
+    The dev corpus, the catalogue's titles, and the vocabulary files (the thresholds are
+    chosen beside what the vocabulary catches): a change to any of them needs retraining.
+    """
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*/*.yaml")):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
+    for root, pattern in ((folder, "*/*.yaml"), (vocabulary, "*.yaml")):
+        for path in sorted(root.glob(pattern)):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    for example in catalogue_titles():
+        digest.update(example.message.text.encode())
     return digest.hexdigest()
 
 
@@ -159,7 +167,7 @@ def classifier(vocabulary: list[str], weights: np.ndarray, biases: np.ndarray) -
     return Classifier(raw)
 
 
-def out_of_fold(examples: Sequence[Example]) -> list[float]:
+def out_of_fold(examples: Sequence[Example]) -> list[Risk]:
     """Score each example with a model trained without its author's file.
 
     Authors are dealt into :data:`FOLDS` folds (a whole file always in one fold), so
@@ -167,18 +175,18 @@ def out_of_fold(examples: Sequence[Example]) -> list[float]:
     """
     authors = sorted({e.author for e in examples})
     fold_of = {author: number % FOLDS for number, author in enumerate(authors)}
-    scores = [0.0] * len(examples)
+    scores = [Risk(0.0, CATEGORIES[0])] * len(examples)
     for fold in range(FOLDS):
         print(f"  fold {fold + 1}/{FOLDS}", file=sys.stderr)
         train = [e for e in examples if fold_of[e.author] != fold]
         model = classifier(*fit(train))
         for position, example in enumerate(examples):
             if fold_of[example.author] == fold:
-                scores[position] = model.risk(example.message.text).urgent
+                scores[position] = model.risk(example.message.text)
     return scores
 
 
-def choose_thresholds(examples: Sequence[Example], scores: Sequence[float],
+def choose_thresholds(examples: Sequence[Example], scores: Sequence[Risk],
                       rules: Sequence[str]) -> dict[str, float]:
     """Pick the model's urgent and ask thresholds, and its bar for softened vocabulary alarms.
 
@@ -189,20 +197,21 @@ def choose_thresholds(examples: Sequence[Example], scores: Sequence[float],
     share: :data:`MODEL_ALERTS` made urgent, :data:`MODEL_ASKS` asked.
     """
     calm = [(s, r) for e, s, r in zip(examples, scores, rules, strict=True) if e.label == CALM]
-    candidates = sorted({round(s, 3) for s in scores} | {1.0})
+    candidates = sorted({round(s.urgent, 3) for s in scores} | {1.0})
 
-    def share(count: int) -> float:
-        return count / len(calm)
+    def share(thresholds: dict[str, float], level: str) -> float:
+        found = sum(1 for s, r in calm if r != "urgent" and combine(r, s, thresholds) == level)
+        return found / len(calm)
 
     urgent = next(t for t in candidates
-                  if share(sum(1 for s, r in calm if r == "calm" and s >= t)) <= MODEL_ALERTS)
+                  if share({"urgent": t, "ask": 2.0, "calm": 2.0}, "urgent") <= MODEL_ALERTS)
     ask = next(t for t in candidates
-               if share(sum(1 for s, r in calm if r != "urgent" and t <= s
-                            and not (r == "calm" and s >= urgent))) <= MODEL_ASKS)
-    return {"ask": min(ask, urgent), "urgent": urgent, "calm": min(ask, urgent)}
+               if share({"urgent": urgent, "ask": t, "calm": t}, "ask") <= MODEL_ASKS)
+    ask = min(ask, urgent)
+    return {"ask": ask, "urgent": urgent, "calm": ask}
 
 
-def figures(examples: Sequence[Example], scores: Sequence[float], rules: Sequence[str],
+def figures(examples: Sequence[Example], scores: Sequence[Risk], rules: Sequence[str],
             thresholds: dict[str, float]) -> dict[str, object]:
     """Out-of-fold figures per language: caught, urgent alone, calm alerted and asked."""
     result: dict[str, object] = {}
@@ -211,7 +220,7 @@ def figures(examples: Sequence[Example], scores: Sequence[float], rules: Sequenc
         for e, s, r in zip(examples, scores, rules, strict=True):
             if not e.author.startswith(language + "/"):
                 continue
-            level = _level(s, r, thresholds)
+            level = combine(r, s, thresholds)
             if e.label == CALM:
                 calm_n += 1
                 alerted += level == "urgent"
@@ -226,14 +235,6 @@ def figures(examples: Sequence[Example], scores: Sequence[float], rules: Sequenc
             "calm_alerted": round(alerted / calm_n, 3), "calm_asked": round(asked / calm_n, 3),
         }
     return result
-
-
-def _level(score: float, rule: str, thresholds: dict[str, float]) -> str:
-    if rule == "urgent" or (rule == "calm" and score >= thresholds["urgent"]):
-        return "urgent"
-    if rule == "soft":
-        return "ask" if score >= thresholds["calm"] else "calm"
-    return "ask" if score >= thresholds["ask"] else "calm"
 
 
 def vocabulary_levels(examples: Sequence[Example]) -> list[str]:
