@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from flows.language import LOCALES, detect_language  # noqa: E402
 from flows.triage import LEXICON_FOLDER, default_classifier, triage  # noqa: E402
 from flows.triage_lexicon import read_lexicon  # noqa: E402
-from flows.triage_quality import Scores, read_split, score  # noqa: E402
+from flows.triage_quality import Scores, read_ordinary, read_split, score  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
 TARGETS = {"caught": 0.97, "urgent": 0.90, "alerted": 0.05, "asked": 0.10}
@@ -104,6 +104,12 @@ def main() -> None:
         caught, alone = (u - missed) / u, (u - missed - asked) / u
         print(f"{name:8} {'all':6} {u:>6} {caught:>7.3f} {alone:>7.3f} "
               f"{'':>9} {c:>5} {alerted / c:>8.3f} {asked_calm / c:>6.3f}")
+    ordinary = read_ordinary(ROOT / "tests" / "data" / "search" / "holdout")
+    levels = [triage(text, locale=locale, lexicon=lexicon, classifier=model).level
+              for locale in args.lang or LOCALES for text in ordinary.get(locale, ())]
+    print(f"\nEveryday questions (search holdout, {len(levels)} in "
+          f"{len(args.lang or LOCALES)} languages): asked {levels.count('ask') / len(levels):.3f},"
+          f" judged urgent {levels.count('urgent') / len(levels):.3f}")
     if args.no_latency:
         return
 

@@ -24,12 +24,17 @@ import gzip
 import itertools
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from flows.triage_text import read_words
+
+# Every number reads as "0": a phone number, an age and a date would otherwise share
+# letter pieces (" 1", "12") with the ages and counts in urgent messages.
+_NUMBER: Final = re.compile(r"\d+")
 
 __all__ = [
     "CALM",
@@ -43,7 +48,7 @@ __all__ = [
 
 CALM: Final = "calm"
 # Bump when :func:`features` changes: a model trained on other features is refused.
-FEATURE_VERSION: Final = 1
+FEATURE_VERSION: Final = 2
 SMALLEST_GRAM, LARGEST_GRAM = 2, 5
 WINDOW_WORDS: Final = 30
 # Fewer words than this give the model too little to go on ("hej", "ok thanks"): it
@@ -70,19 +75,23 @@ def _word_features(folded: Sequence[str]) -> Iterable[str]:
         yield f"b {first} {second}"
 
 
+def _folded(text: str) -> list[str]:
+    return [_NUMBER.sub("0", w.folded) for w in read_words(text)]
+
+
 def features(text: str) -> set[str]:
     """Return the features of ``text``: its folded words, word pairs and letter n-grams.
 
     Words are folded as triage folds them (lower case, no diacritics, one form per
-    letter, Arabic clitics kept), so "Självmord", "sjalvmord" and "självmord" share
-    almost every feature.
+    letter, Arabic clitics kept; every number one "0"), so "Självmord", "sjalvmord" and
+    "självmord" share almost every feature.
     """
-    return set(_word_features([w.folded for w in read_words(text)]))
+    return set(_word_features(_folded(text)))
 
 
 def windows(text: str) -> list[list[str]]:
     """Return the folded words of ``text`` in overlapping windows (one for a short text)."""
-    folded = [w.folded for w in read_words(text)]
+    folded = _folded(text)
     if len(folded) <= WINDOW_WORDS:
         return [folded]
     return [folded[start:start + WINDOW_WORDS]

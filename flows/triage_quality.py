@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import yaml
 
@@ -156,6 +157,27 @@ def read_split(folder: Path) -> dict[str, LabelledSet]:
             kept.setdefault(message.text.strip(), message)
     return {language: LabelledSet(language, tuple(kept.values()))
             for language, kept in sorted(merged.items())}
+
+
+# Search questions about these services may well be urgent: not counted as ordinary.
+MAYBE_URGENT_SERVICES: Final = frozenset({
+    "domestic-violence", "after-hours-emergency", "report-concern", "housing-first",
+    "financial-aid",
+})
+
+
+def read_ordinary(folder: Path) -> dict[str, tuple[str, ...]]:
+    """Read everyday questions from the search corpus (``tests/data/search/<split>/``).
+
+    These are what most residents write: questions about support, not emergencies.
+    Questions for services where an emergency is plausible are left out.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found[path.stem] = tuple(str(text) for service, text in rows
+                                 if service not in MAYBE_URGENT_SERVICES)
+    return found
 
 
 def score(labelled: LabelledSet, decide: Callable[[str, str], Triage]) -> Scores:

@@ -37,9 +37,10 @@ from flows.catalogue import default_catalogue_path, load_catalogue  # noqa: E402
 from flows.triage import combine, default_lexicon, triage  # noqa: E402
 from flows.triage_lexicon import CATEGORIES  # noqa: E402
 from flows.triage_model import CALM, FEATURE_VERSION, Classifier, Risk, features  # noqa: E402
-from flows.triage_quality import Labelled, read_labelled  # noqa: E402
+from flows.triage_quality import Labelled, read_labelled, read_ordinary  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "triage" / "dev"
+SEARCH_DEV = ROOT / "tests" / "data" / "search" / "dev"
 VOCABULARY = ROOT / "catalogue" / "triage"
 MODEL = VOCABULARY / "model.json.gz"
 CLASSES = (CALM, *CATEGORIES)
@@ -76,7 +77,7 @@ def corpus_digest(folder: Path = DEV, vocabulary: Path = VOCABULARY) -> str:
         for path in sorted(root.glob(pattern)):
             digest.update(str(path.relative_to(root)).encode())
             digest.update(path.read_bytes())
-    for example in catalogue_titles():
+    for example in catalogue_titles() + ordinary_questions():
         digest.update(example.message.text.encode())
     return digest.hexdigest()
 
@@ -97,10 +98,24 @@ def catalogue_titles() -> list[Example]:
     return examples
 
 
+def ordinary_questions() -> list[Example]:
+    """Everyday questions from the search corpus's dev split, as calm examples.
+
+    Most residents ask about support ("I sit at home alone all day and have no friends");
+    without these the model takes a hard life for an emergency. The search holdout is
+    kept out: ``bench/triage.py`` measures everyday traffic on it.
+    """
+    return [
+        Example(Labelled(text, None, source="search dev questions"),
+                f"{locale}/search-dev", CALM)
+        for locale, texts in read_ordinary(SEARCH_DEV).items() for text in texts
+    ]
+
+
 def read_examples(folder: Path = DEV) -> list[Example]:
-    """Return every dev message once, with the file it came from, and the catalogue titles."""
+    """Return every dev message once, with its file; the catalogue titles; everyday questions."""
     seen: set[tuple[str, str]] = set()
-    examples = catalogue_titles()
+    examples = catalogue_titles() + ordinary_questions()
     for path in sorted(folder.glob("*/*.yaml")):
         labelled = read_labelled(path)
         for message in labelled.messages:
