@@ -61,7 +61,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import yaml
 from rapidfuzz.distance import OSA
@@ -168,21 +168,27 @@ class _Slot:
 
     alternatives: tuple[tuple[int, ...], ...]
     gap: int  # words that may stand between this slot and the previous one
-    # Runs by their first atom: a word with a handful of atoms then tries only the
-    # runs it can start, not every member of a class with hundreds of members.
-    by_first: Mapping[int, tuple[tuple[int, ...], ...]] = field(
-        default_factory=dict, compare=False, repr=False)
+    # The runs as a tree of atoms: a word tries only the branches its own atoms open, so a
+    # class with hundreds of multi-word members costs what the message's words match, not
+    # what the class holds (a 4,096-character message stays fast).
+    tree: Mapping[int, Any] = field(default_factory=dict, compare=False, repr=False)
     firsts: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
     def of(cls, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
-        """Return a slot for these runs, indexed by first atom."""
+        """Return a slot for these runs, as a tree of atoms."""
         alternatives = tuple(dict.fromkeys(runs))
-        by_first: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+        tree: dict[int, Any] = {}
         for run in alternatives:
-            by_first[run[0]].append(run)
-        return cls(alternatives, gap, {k: tuple(v) for k, v in by_first.items()},
-                   frozenset(by_first))
+            node = tree
+            for atom in run:
+                node = node.setdefault(atom, {})
+            node[_RUN_ENDS] = {}
+        return cls(alternatives, gap, tree, frozenset(tree))
+
+
+# A key no atom has: a run of atoms ends at this node of a slot's tree.
+_RUN_ENDS: Final = -1
 
 
 @dataclass(frozen=True)
@@ -698,23 +704,22 @@ class _Matcher:
         self.joined = joined
         self.present: set[int] = set().union(*hits, *joined)
 
-    def _run_ends(self, run: tuple[int, ...], start: int
+    def _run_ends(self, node: Mapping[int, Any], start: int
                   ) -> Iterator[tuple[int, tuple[int, ...], tuple[str, ...]]]:
-        """Yield (end, positions, hows) for each way ``run`` matches words from ``start``."""
-        if not run:
+        """Yield (end, positions, hows) for each run of ``node``'s tree matched from ``start``."""
+        if _RUN_ENDS in node:
             yield start, (), ()
-            return
-        atom, rest = run[0], run[1:]
-        if start < len(self.hits):
-            how = self.hits[start].get(atom)
-            if how is not None:
-                for end, positions, hows in self._run_ends(rest, start + 1):
-                    yield end, (start, *positions), (how, *hows)
-        if start < len(self.joined):
-            how = self.joined[start].get(atom)
-            if how is not None:
-                for end, positions, hows in self._run_ends(rest, start + 2):
-                    yield end, (start, start + 1, *positions), (how, how, *hows)
+        for step, found in ((1, self.hits), (2, self.joined)):
+            if start >= len(found):
+                continue
+            here = found[start]
+            pairs = ((a, here[a]) for a in node if a in here) if len(node) < len(here) \
+                else ((a, h) for a, h in here.items() if a in node)
+            for atom, how in pairs:
+                positions_here = (start,) if step == 1 else (start, start + 1)
+                hows_here = (how,) * step
+                for end, positions, hows in self._run_ends(node[atom], start + step):
+                    yield end, positions_here + positions, hows_here + hows
 
     def sequence(self, slots: Sequence[_Slot], start: int, crosses_breaks: bool
                  ) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
@@ -734,10 +739,7 @@ class _Matcher:
             # Skips go left to right, so a break here blocks every longer skip too.
             if not crosses_breaks and here > first and self.words[here].after_break:
                 return None
-            starting = self.hits[here].keys() | (
-                self.joined[here].keys() if here < len(self.joined) else set())
-            options = [option for atom in starting for run in slot.by_first.get(atom, ())
-                       for option in self._run_ends(run, here)]
+            options = list(self._run_ends(slot.tree, here))
             # Exact matches first, so the explanation names the closest lexicon word.
             options.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
             for end, positions, hows in options:

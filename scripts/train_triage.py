@@ -54,6 +54,10 @@ DIGITS = 3
 # What the model may add on calm dev messages, out of fold: made urgent, and asked
 # (the holdout targets for everything together are 0.05 and 0.10).
 MODEL_ALERTS, MODEL_ASKS = 0.01, 0.05
+# Everyday questions (the search corpus) are trained on as calm but do not set the
+# thresholds: a budget on them (asked <= 0.05, then <= 0.10) raised the thresholds and
+# the holdout's caught fell from 0.985 to 0.929-0.950. bench/triage.py reports how often
+# they are asked about (0.080 on the search holdout with these thresholds).
 FOLDS = 5
 
 
@@ -98,6 +102,9 @@ def catalogue_titles() -> list[Example]:
     return examples
 
 
+EVERYDAY = "/search-dev"
+
+
 def ordinary_questions() -> list[Example]:
     """Everyday questions from the search corpus's dev split, as calm examples.
 
@@ -107,7 +114,7 @@ def ordinary_questions() -> list[Example]:
     """
     return [
         Example(Labelled(text, None, source="search dev questions"),
-                f"{locale}/search-dev", CALM)
+                f"{locale}{EVERYDAY}", CALM)
         for locale, texts in read_ordinary(SEARCH_DEV).items() for text in texts
     ]
 
@@ -211,7 +218,8 @@ def choose_thresholds(examples: Sequence[Example], scores: Sequence[Risk],
     threshold is the lowest that keeps what the model adds on calm messages under its
     share: :data:`MODEL_ALERTS` made urgent, :data:`MODEL_ASKS` asked.
     """
-    calm = [(s, r) for e, s, r in zip(examples, scores, rules, strict=True) if e.label == CALM]
+    calm = [(s, r) for e, s, r in zip(examples, scores, rules, strict=True)
+            if e.label == CALM and not e.author.endswith(EVERYDAY)]
     candidates = sorted({round(s.urgent, 3) for s in scores} | {1.0})
 
     def share(thresholds: dict[str, float], level: str) -> float:
