@@ -71,7 +71,8 @@ class Call:
     caused_at: datetime | None = None
     attempts: int = 0
     not_before: datetime | None = None
-    # {"case_post": case id}: remember the message as a post about that case;
+    # {"case_post": case id}: remember the message as a post about that case (and with
+    # "card": what it is, so Claim and Close can edit it later);
     # {"fallback_chat": chat id}: if Telegram refuses the chat, send it there instead.
     purpose: dict[str, Any] | None = None
 
@@ -90,6 +91,10 @@ class Call:
         )
 
 
+# A message about a case, as sent: chat, message id, case id, and what card it is if any.
+CasePostSent = tuple[int, int, int, dict[str, Any] | None]
+
+
 class Delivery(Enum):
     """What happened to one call."""
 
@@ -104,10 +109,10 @@ class DeliveredLog:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: list[tuple[int, asyncio.Future[None]]] = []
-        self._posts: list[tuple[int, int, int]] = []
+        self._posts: list[CasePostSent] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def record(self, call_id: int, post: tuple[int, int, int] | None = None) -> None:
+    async def record(self, call_id: int, post: CasePostSent | None = None) -> None:
         """Return once the database no longer owes this call (and knows its case post)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((call_id, done))
@@ -126,9 +131,13 @@ class DeliveredLog:
                 try:
                     async with self.db.session() as session, session.begin():
                         await queries.delivered(session, [call_id for call_id, _ in batch])
-                        for chat_id, message_id, case_id in posts:
+                        for chat_id, message_id, case_id, card in posts:
                             await casework.record_post(
-                                session, chat_id=chat_id, message_id=message_id, case_id=case_id
+                                session,
+                                chat_id=chat_id,
+                                message_id=message_id,
+                                case_id=case_id,
+                                card=card,
                             )
                     break
                 except Exception:
@@ -255,7 +264,11 @@ class Courier:
         post = None
         case_id = (call.purpose or {}).get("case_post")
         if case_id is not None and isinstance(result, dict) and "message_id" in result:
-            post = (int(result["chat"]["id"]), int(result["message_id"]), int(case_id))
+            card = (call.purpose or {}).get("card")
+            # A card cut into two messages has its buttons on the last: only that one is it.
+            if card is not None and "reply_markup" not in params:
+                card = None
+            post = (int(result["chat"]["id"]), int(result["message_id"]), int(case_id), card)
         await self._delivered.record(call.id, post)
         if call.caused_at is not None and call.method == "sendMessage":
             self.metrics.reply_latency.observe((self.clock() - call.caused_at).total_seconds())

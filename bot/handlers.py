@@ -24,8 +24,8 @@ from bot.settings import Settings
 from bot.turn import current_turn
 from flows import ask, forget, urgent, welcome
 from flows import safety_check as safety_flow
-from flows.language import locale_for_telegram, telegram_language_code
-from flows.replies import Text
+from flows.language import is_ours, locale_for_telegram, telegram_language_code
+from flows.replies import Reply, Text
 from flows.triage import triage
 from storage import queries
 from storage.casework import remember_text
@@ -75,16 +75,39 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the resident, say what Nära is, and count the deep link they came from."""
     turn = current_turn()
     if turn.staff is not None:
-        turn.say(update.effective_chat.id, urgent.staff_help())  # type: ignore[union-attr]
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        # Staff see their own commands here, not the residents' menu.
+        menu = casework.staff_menu(turn.settings.staff_locale, chat_id)
+        turn.call(chat_id, "setMyCommands", menu)
+        turn.say(chat_id, urgent.staff_help())
         return
     if context.args and len(context.args) == 1 and _DEEP_LINK.match(context.args[0]):
         source = context.args[0]
         await queries.count_start(turn.session, source, turn.now.date())
         if turn.resident is not None and turn.resident.source is None:
             turn.resident.source = source
+    user = update.effective_user
+    if (
+        turn.resident is not None
+        and not turn.resident.locale_chosen
+        and not is_ours(user.language_code if user else None)
+    ):
+        turn.say(update.effective_chat.id, _greeting_to_choose_language())  # type: ignore[union-attr]
+        return
+    turn.say(update.effective_chat.id, _greeting())  # type: ignore[union-attr]
+
+
+def _greeting() -> Reply:
     opens, closes = _office_hours()
-    reply = welcome.greeting(municipality=turn.settings.municipality, opens=opens, closes=closes)
-    turn.say(update.effective_chat.id, reply)  # type: ignore[union-attr]
+    municipality = current_turn().settings.municipality
+    return welcome.greeting(municipality=municipality, opens=opens, closes=closes)
+
+
+def _greeting_to_choose_language() -> Reply:
+    lines = welcome.short_greeting(municipality=current_turn().settings.municipality)
+    return welcome.greeting_to_choose_language(
+        ["\n".join(plain(line, locale) for line in lines) for locale in welcome.GREETING_LANGUAGES]
+    )
 
 
 async def show_help(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -109,11 +132,15 @@ async def choose_language(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
         await press_unknown_button(update, _context)
         return
     turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
+    # Greeted in English and Swedish only, they have not read what Nära is yet.
+    greeted_to_choose = not (turn.resident.locale_chosen or is_ours(query.from_user.language_code))
     turn.resident.locale, turn.resident.locale_chosen = locale, True
     current_locale.set(locale)
     # The menu first: by the time the resident reads the confirmation, it speaks their language.
     turn.call(chat_id, "setMyCommands", command_menu(locale, scope=BotCommandScopeChat(chat_id)))
     turn.say(chat_id, welcome.language_changed(locale))
+    if greeted_to_choose:
+        turn.say(chat_id, _greeting())
 
 
 async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,7 +156,9 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         return
     # Triage before anything else: an urgent message is answered at once, whatever else.
     verdict = triage(text, lexicon=turn.lexicon)
-    remember_text(turn.resident, text, turn.now, level=verdict.level)
+    # A long message is kept as staff cards quote it: what raised the alarm first.
+    quoted = casework.quote_for_staff(turn, text, verdict)
+    remember_text(turn.resident, quoted, turn.now, level=verdict.level)
     if verdict.urgent and verdict.category is not None:
         await safety_check.note_miss_before(turn)
         await casework.raise_urgent(
@@ -148,8 +177,9 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         # Not sure: the numbers, and one question. A person looks if no answer comes.
         await safety_check.ask_if_safe(message.chat.id, verdict.category)
         return
-    if len(text) > welcome.LONGEST_QUESTION:
-        turn.say(message.chat.id, welcome.too_long())
+    if welcome.wordless(text):
+        # Only emoji or signs (😢🙏): nothing to search, so ask what is on their mind.
+        turn.say(message.chat.id, welcome.without_words())
         return
     await asking.answer_question(message.chat.id, text, language=verdict.language)
 
@@ -210,7 +240,8 @@ async def staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Run a staff command for staff; to anyone else it is an unknown command."""
     turn = current_turn()
     if turn.staff is None:
-        await answer_unknown_command(update, context)
+        if update.effective_chat is not None and update.effective_chat.type == "private":
+            await answer_unknown_command(update, context)
         return
     command = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0]  # type: ignore[union-attr]
     if command == "cases":
@@ -225,6 +256,14 @@ async def staff_reply_in_group(update: Update, _context: ContextTypes.DEFAULT_TY
     if message is None or current_turn().staff is None:
         return
     await casework.staff_writes(message)
+
+
+async def staff_talk_in_group(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Leave staff talk in the group (no relay); hint how to answer right after a claim."""
+    message = update.effective_message
+    if message is None or current_turn().staff is None:
+        return
+    await casework.staff_talk(message)
 
 
 async def answer_unknown_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -336,6 +375,17 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
                 staff_group & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff_reply_in_group
             )
         )
+        application.add_handler(
+            MessageHandler(
+                staff_group
+                & filters.TEXT
+                & ~filters.REPLY
+                & ~filters.COMMAND
+                & ~filters.UpdateType.EDITED,
+                staff_talk_in_group,
+            )
+        )
+        application.add_handler(CommandHandler(["cases", "close"], staff_only, filters=staff_group))
     application.add_handlers(
         [
             CallbackQueryHandler(casework.press_case_button, pattern=f"^{urgent.CASE_BUTTON}:"),

@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from telegram import BotCommandScopeChat
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
-from bot import handlers, timers
+from bot import casework, handlers, timers
 from bot.courier import CONCURRENT_CALLS, Courier, utcnow
 from bot.logs import configure_logging
 from bot.metrics import Metrics
@@ -208,6 +209,7 @@ class Nara:
                     await bot.do_api_request(
                         "setMyCommands", api_kwargs=handlers.command_menu(locale)
                     )
+                await self._publish_staff_menus()
                 return
             except TelegramError as error:
                 log.warning(
@@ -217,6 +219,38 @@ class Nara:
                 )
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 300.0)
+
+    async def _publish_staff_menus(self) -> None:
+        """Give staff their own menu: in each one's private chat, and in the staff group.
+
+        Someone no longer on staff gets the residents' menu back. A staff member who never
+        opened a chat with the bot cannot get one yet: they get it at their /start.
+        """
+        locale = self.settings.staff_locale
+        async with self.db.session() as session:
+            staff = await queries.list_staff(session, include_removed=True)
+            residents = await queries.residents_by_user(
+                session, [m.telegram_user_id for m in staff if m.removed_at is not None]
+            )
+        menus: list[tuple[str, dict[str, object]]] = []
+        if self.settings.staff_chat_id is not None:
+            group = self.settings.staff_chat_id
+            menus.append(("setMyCommands", casework.staff_menu(locale, group, group=True)))
+        for member in staff:
+            chat_id = member.telegram_user_id
+            scope = BotCommandScopeChat(chat_id)
+            resident = residents.get(chat_id)
+            if member.removed_at is None:
+                menus.append(("setMyCommands", casework.staff_menu(locale, chat_id)))
+            elif resident is not None and resident.locale_chosen:
+                menus.append(("setMyCommands", handlers.command_menu(resident.locale, scope=scope)))
+            else:
+                menus.append(("deleteMyCommands", {"scope": scope.to_dict()}))
+        for method, params in menus:
+            try:
+                await self.application.bot.do_api_request(method, api_kwargs=params)
+            except (BadRequest, Forbidden) as error:
+                log.info("no staff menu for one chat: %s", error.message)
 
     async def _timers_forever(self) -> None:
         """Run escalation timers when they fall due (they live in the database)."""

@@ -315,14 +315,40 @@ async def forget_closed_case_texts(session: AsyncSession, before: datetime) -> i
 
 
 async def record_post(
-    session: AsyncSession, *, chat_id: int, message_id: int, case_id: int
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_id: int,
+    case_id: int,
+    card: dict[str, Any] | None = None,
 ) -> None:
-    """Remember that a staff-chat message is about a case (a delivery retried is kept once)."""
+    """Remember that a staff-chat message is about a case (a delivery retried is kept once).
+
+    ``card``: what the message is beyond words about the case (see ``CasePost.card``).
+    """
     await session.execute(
         _insert(session, CasePost.__table__)  # type: ignore[arg-type]
-        .values(chat_id=chat_id, message_id=message_id, case_id=case_id)
+        .values(chat_id=chat_id, message_id=message_id, case_id=case_id, card=card or null())
         .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
     )
+
+
+CARD_KINDS = ("card", "reminder")
+
+
+async def card_posts(session: AsyncSession, case_id: int) -> list[CasePost]:
+    """Return the messages that carry a case's buttons (cards and reminders), by chat."""
+    result = await session.scalars(
+        select(CasePost)
+        .where(CasePost.case_id == case_id, CasePost.card["kind"].as_string().in_(CARD_KINDS))
+        .order_by(CasePost.chat_id, CasePost.message_id)
+    )
+    return list(result)
+
+
+async def post_at(session: AsyncSession, chat_id: int, message_id: int) -> CasePost | None:
+    """Return what we know of a staff-chat message about a case, or None."""
+    return await session.get(CasePost, (chat_id, message_id))
 
 
 async def case_for_post(session: AsyncSession, chat_id: int, message_id: int) -> Case | None:

@@ -234,6 +234,10 @@ class CasePost(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # A message with the case's buttons: {"kind": "card", "head": ...} for a case card
+    # (first or escalated; "head" is its first line, as a flow text), {"kind": "reminder"}
+    # for a reminder. They are edited when someone claims or closes the case.
+    card: Mapped[dict[str, Any] | None]
 
 
 class Timer(Base):

@@ -100,15 +100,6 @@ async def test_words_written_with_a_photo_are_read_as_a_question(
     assert note.text.endswith(plain(Text.of("I read only the words you wrote with it."), "so"))
 
 
-async def test_a_very_long_message_gets_asked_for_the_main_point(
-    nara: Nara, tg: SandboxClient
-) -> None:
-    olle = await tg.add_user("Olle", language_code="sv")
-    await olle.say("hjälp " * 600)
-    reply = await olle.next_message()
-    assert "lång" in reply.text
-
-
 async def test_a_forged_button_gets_a_kind_note_and_changes_nothing(
     nara: Nara, tg: SandboxClient
 ) -> None:
