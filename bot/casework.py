@@ -86,19 +86,27 @@ def _notify_staff(
     escalated_after: int | None = None,
     extra_chats: tuple[int, ...] = (),
     heading: Text | None = None,
+    to: Sequence[int] | None = None,
 ) -> bool:
-    """Post a case to the staff group (and extra chats); return False when there is nowhere."""
-    chats = [*_staff_chats(turn), *extra_chats]
+    """Post a case to the staff group (and extra chats); return False when there is nowhere.
+
+    ``to``: the chats that get the card instead of the staff group (people's private
+    chats); one that Telegram refuses (never opened) sends it to the staff group.
+    """
+    chats = [*(_staff_chats(turn) if to is None else to), *extra_chats]
     view = _view(turn, case, service, heading)
     reply = urgent.staff_notification(view, escalated_after=escalated_after)
     # The card's first line is kept with its message: a Claim or Close redraws the card.
     card = {"kind": "card", "head": _text_json(urgent.card_head(view))}
+    group = turn.settings.staff_chat_id
+    # A private chat Telegram refuses falls back to the group, unless the group has it anyway.
+    fallback = {"fallback_chat": group} if to is not None and group not in (None, *chats) else {}
     for chat_id in chats:
         turn.say(
             chat_id,
             reply,
             locale=turn.settings.staff_locale,
-            purpose={"case_post": case.id, "card": card},
+            purpose={"case_post": case.id, "card": card, **fallback},
         )
     if not chats:
         log.error("case %s cannot reach staff: NARA_STAFF_CHAT_ID is not set", case.id)
@@ -275,18 +283,22 @@ def _escalation(turn: Turn) -> timedelta:
     return timedelta(minutes=turn.settings.escalation_minutes)
 
 
-async def open_maybe_urgent(chat_id: int, category: str, heading: Text) -> bool:
+async def open_maybe_urgent(
+    chat_id: int, category: str | None, heading: Text, *, to: Sequence[int] | None = None
+) -> bool:
     """Open a case at normal priority that the question "are you safe?" led to.
 
     The staff card says why (``heading``); the triage category goes with the case.
-    Returns whether a new case was opened (False: the resident already had one).
+    ``to``: the staff chats that get the card instead of the staff group (a request for
+    another contact person goes to the supervisors). Returns whether a new case was
+    opened (False: the resident already had one).
     """
     turn = current_turn()
     resident = turn.resident
     assert resident is not None
     case, new = await _open_case(turn, resident, "person", category)
     if new:
-        _notify_staff(turn, case, heading=heading)
+        _notify_staff(turn, case, heading=heading, to=to)
     return new
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -93,6 +93,24 @@ class Call:
 
 # A message about a case, as sent: chat, message id, case id, and what card it is if any.
 CasePostSent = tuple[int, int, int, dict[str, Any] | None]
+
+
+def stored_file(file_name: str, content: bytes) -> dict[str, str]:
+    """A file to upload with a call (``sendDocument``'s ``document``), as the outbox keeps it.
+
+    The outbox holds JSON, written in the same transaction as what the file is about, so
+    the file is kept as text until it is sent (a calendar file is a few kilobytes).
+    """
+    return {"file_name": file_name, "text": content.decode("utf-8")}
+
+
+def _uploads(params: dict[str, Any]) -> dict[str, Any]:
+    """Return the parameters with stored files (see :func:`stored_file`) as uploads."""
+    document = params.get("document")
+    if not isinstance(document, dict):
+        return params
+    upload = InputFile(str(document["text"]).encode("utf-8"), filename=str(document["file_name"]))
+    return {**params, "document": upload}
 
 
 class Delivery(Enum):
@@ -237,7 +255,7 @@ class Courier:
         params = dict(call.params)
         try:
             async with self._calls:
-                result = await self.bot.do_api_request(call.method, api_kwargs=params)
+                result = await self.bot.do_api_request(call.method, api_kwargs=_uploads(params))
         except RetryAfter as error:
             return await self._later(call, retry_seconds(error), "429 retry after")
         except ChatMigrated as error:

@@ -18,14 +18,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot import asking, casework, safety_check
+from bot import asking, booking, casework, contact, safety_check
+from bot import hours as staff_hours
 from bot.i18n import clock, current_locale, plain
 from bot.settings import Settings
 from bot.turn import current_turn
 from flows import ask, forget, urgent, welcome
 from flows import safety_check as safety_flow
+from flows.booking import BOOK_BUTTON
+from flows.contact import CONTACT_BUTTON, invite_code
 from flows.language import is_ours, locale_for_telegram, telegram_language_code
 from flows.replies import Reply, Text
+from flows.staff_hours import HOURS_BUTTON
 from flows.triage import triage
 from storage import queries
 from storage.casework import remember_text
@@ -81,20 +85,31 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         turn.call(chat_id, "setMyCommands", menu)
         turn.say(chat_id, urgent.staff_help())
         return
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    invite = None
     if context.args and len(context.args) == 1 and _DEEP_LINK.match(context.args[0]):
-        source = context.args[0]
-        await queries.count_start(turn.session, source, turn.now.date())
-        if turn.resident is not None and turn.resident.source is None:
-            turn.resident.source = source
+        # A staff member's invite ("c-" and a code) is never counted or kept as a source.
+        invite = invite_code(context.args[0])
+        if invite is None:
+            source = context.args[0]
+            await queries.count_start(turn.session, source, turn.now.date())
+            if turn.resident is not None and turn.resident.source is None:
+                turn.resident.source = source
+    if invite is not None and turn.resident is not None and not turn.new_resident:
+        await contact.open_invite(chat_id, invite)
+        return
     user = update.effective_user
     if (
         turn.resident is not None
         and not turn.resident.locale_chosen
         and not is_ours(user.language_code if user else None)
     ):
-        turn.say(update.effective_chat.id, _greeting_to_choose_language())  # type: ignore[union-attr]
-        return
-    turn.say(update.effective_chat.id, _greeting())  # type: ignore[union-attr]
+        turn.say(chat_id, _greeting_to_choose_language())
+    else:
+        turn.say(chat_id, _greeting())
+    if invite is not None and turn.resident is not None:
+        # Someone new reads what Nära is first, then who invites them.
+        await contact.open_invite(chat_id, invite)
 
 
 def _greeting() -> Reply:
@@ -170,6 +185,8 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
                 message.chat.id, text, language=verdict.language, only_if_found=True
             )
         return
+    if await booking.phone_written(message):
+        return
     case_id = casework.in_case(turn.resident)
     if case_id is not None and await casework.write_in_case(message, case_id):
         return
@@ -206,7 +223,8 @@ async def offer_to_forget(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
     if turn.resident is None:
         await answer_unknown_command(update, _context)
         return
-    turn.say(update.effective_chat.id, forget.ask())  # type: ignore[union-attr]
+    calls = await booking.coming_calls(turn)
+    turn.say(update.effective_chat.id, forget.ask(has_calls=bool(calls)))  # type: ignore[union-attr]
 
 
 async def forget_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -223,6 +241,8 @@ async def forget_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         turn.say(chat_id, forget.kept())
         return
     chose_language = turn.resident.locale_chosen
+    # Booked calls are the bot's own data: cancelled (the staff are told) and deleted.
+    calls_cancelled = await booking.forget_bookings(turn, turn.resident)
     gone = await queries.forget_resident(turn.session, turn.resident)
     if gone:
         turn.resident = None
@@ -233,7 +253,7 @@ async def forget_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if turn.known_residents is not None:
             turn.known_residents.pop(query.from_user.id, None)
     log.info("a resident's chat data was deleted on request (case kept: %s)", not gone)
-    turn.say(chat_id, forget.done(case_kept=not gone))
+    turn.say(chat_id, forget.done(case_kept=not gone, calls_cancelled=calls_cancelled > 0))
 
 
 async def staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -246,6 +266,10 @@ async def staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     command = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0]  # type: ignore[union-attr]
     if command == "cases":
         await casework.list_cases(update, context)
+    elif command == "invite":
+        await contact.make_invite(update, context)
+    elif command == "handover":
+        await contact.start_handover(update, context)
     else:
         await casework.close_own_case(update, context)
 
@@ -301,7 +325,10 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         chat_id = query.message.chat.id if query.message else query.from_user.id
         turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
         service = turn.services.get(press.subject or "") if press.action == ask.BOOK else None
-        await casework.ask_for_person(chat_id, service)
+        if press.action == ask.BOOK:
+            await booking.start_booking(chat_id, service)
+        else:
+            await casework.ask_for_person(chat_id, service)
         return
     if not await asking.press_ask_button(update, context):
         await press_unknown_button(update, context)
@@ -394,10 +421,18 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
             CommandHandler("language", offer_languages, filters=PRIVATE),
             CommandHandler("services", asking.show_topics, filters=PRIVATE),
             CommandHandler("person", ask_for_person, filters=PRIVATE),
+            CommandHandler("contact", contact.show_contact, filters=PRIVATE),
             CommandHandler("forget", offer_to_forget, filters=PRIVATE),
-            CommandHandler(["cases", "close"], staff_only, filters=PRIVATE),
+            CommandHandler("book", booking.book_command, filters=PRIVATE),
+            CommandHandler("bookings", booking.list_bookings, filters=PRIVATE),
+            CommandHandler(["cases", "close", "invite", "handover"], staff_only, filters=PRIVATE),
+            # A staff member's own hours for booked calls; to residents an unknown command.
+            CommandHandler("hours", staff_hours.hours_command, filters=PRIVATE),
+            CallbackQueryHandler(staff_hours.press_hours_button, pattern=f"^{HOURS_BUTTON}:"),
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
             CallbackQueryHandler(forget_pressed, pattern=f"^{forget.FORGET_BUTTON}:"),
+            CallbackQueryHandler(booking.press_booking_button, pattern=f"^{BOOK_BUTTON}:"),
+            CallbackQueryHandler(contact.press_contact_button, pattern=f"^{CONTACT_BUTTON}:"),
             CallbackQueryHandler(
                 safety_check.answer_pressed, pattern=f"^{safety_flow.SAFE_BUTTON}:"
             ),

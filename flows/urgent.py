@@ -29,6 +29,10 @@ CASE_ACTIONS: Final = (CLAIM, CLOSE, CLOSE_ANYWAY, MARK_NOT_URGENT, MARK_URGENT)
 STAFF_COMMANDS: Final = (
     ("cases", N_("See the open cases")),
     ("close", N_("Close the case you are handling")),
+    ("invite", N_("A link that makes you a resident's contact person")),
+    ("handover", N_("Hand a resident over to a colleague")),
+    ("hours", N_("Your hours for booked calls")),
+    ("bookings", N_("Booked calls today")),
     ("help", N_("What staff can do here")),
 )
 STAFF_GROUP_COMMANDS: Final = ("cases", "close")
@@ -440,6 +444,10 @@ def staff_help() -> Reply:
         ),
         Text.of(N_("/cases – open cases")),
         Text.of(N_("/close – close the case you are handling")),
+        Text.of(N_("/invite – a link that makes you a resident's contact person")),
+        Text.of(N_("/handover 12 – hand the resident of case 12 over to a colleague")),
+        Text.of(N_("/hours – your hours for booked calls: weekly hours, days off, a sick day")),
+        Text.of(N_("/bookings – booked calls today: move or cancel")),
     )
 
 

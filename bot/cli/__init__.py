@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from bot.cli.bookings import bookings_command
 from bot.cli.common import Commands
 from bot.cli.reports import report_group
 from bot.cli.search import catalogue_group, search_command
@@ -29,3 +30,4 @@ def main() -> None:
 for command in (run, sandbox, db, staff, search_command, catalogue_group, triage_command,
                 report_group):
     main.add_command(command)
+main.add_command(bookings_command)

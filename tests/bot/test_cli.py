@@ -17,12 +17,16 @@ COMMANDS = [
     "staff add",
     "staff list",
     "staff remove",
+    "staff invite",
+    "staff handover",
+    "staff hours",
     "search",
     "triage",
     "catalogue check",
     "report gaps",
     "report triage",
     "report usage",
+    "bookings",
 ]
 
 

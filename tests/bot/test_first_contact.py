@@ -49,7 +49,15 @@ async def test_an_arabic_speaker_gets_arabic_and_can_switch_language_for_good(
         confirmation = await amal.next_message()
         assert "Українська" in confirmation.text
         menu = await amal.commands()
-        assert {c["command"] for c in menu} == {"start", "help", "language", "services", "person", "forget"}
+        assert {c["command"] for c in menu} == {
+            "start",
+            "help",
+            "language",
+            "services",
+            "person",
+            "contact",
+            "forget",
+        }
         assert any("\u0400" <= ch <= "\u04ff" for c in menu for ch in c["description"]), menu
 
     # A new process on the same database still writes Ukrainian.
