@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 POT := locales/messages.pot
 
-.PHONY: help setup sandbox test system-deps compile extract update lint bench clean
+.PHONY: help setup sandbox test system-deps compile extract update lint bench triage-model clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -44,6 +44,9 @@ lint:  ## ruff everywhere, mypy --strict on flows/ and storage/
 bench: setup  ## run every benchmark and print its figures
 	for script in $(filter-out bench/echo_bot.py,$(wildcard bench/*.py)); do \
 		$(BIN)/python $$script || exit 1; done
+
+triage-model: setup  ## retrain triage's model on the dev corpus (catalogue/triage/model.json.gz)
+	$(BIN)/python scripts/train_triage.py
 
 clean:  ## remove the virtual environment and build output
 	rm -rf $(VENV) build dist *.egg-info locales/*/LC_MESSAGES/*.mo

@@ -31,7 +31,9 @@ async def answer_question(
     """Search the catalogue and answer with cards, or honestly with other ways on.
 
     ``language`` is the question's language when triage already detected it. With
-    ``only_if_found`` (after a safety reply) nothing is said when nothing fits.
+    ``only_if_found`` (after a safety reply) nothing is said when nothing fits. A long
+    message's cards are followed by an offer of a person (not after a safety reply:
+    a person is coming then).
     """
     turn = current_turn()
     result = search(turn.services, text, locale=language)
@@ -42,7 +44,8 @@ async def answer_question(
         await queries.keep_unanswered(
             turn.session, text=scrub(text), language=result.language, now=turn.now
         )
-    for reply in ask.answer(result, turn.services):
+    long_message = ask.is_long(text) and not only_if_found
+    for reply in ask.answer(result, turn.services, long_message=long_message):
         turn.say(chat_id, reply)
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -71,7 +71,8 @@ class Call:
     caused_at: datetime | None = None
     attempts: int = 0
     not_before: datetime | None = None
-    # {"case_post": case id}: remember the message as a post about that case;
+    # {"case_post": case id}: remember the message as a post about that case (and with
+    # "card": what it is, so Claim and Close can edit it later);
     # {"fallback_chat": chat id}: if Telegram refuses the chat, send it there instead.
     purpose: dict[str, Any] | None = None
 
@@ -90,6 +91,28 @@ class Call:
         )
 
 
+# A message about a case, as sent: chat, message id, case id, and what card it is if any.
+CasePostSent = tuple[int, int, int, dict[str, Any] | None]
+
+
+def stored_file(file_name: str, content: bytes) -> dict[str, str]:
+    """A file to upload with a call (``sendDocument``'s ``document``), as the outbox keeps it.
+
+    The outbox holds JSON, written in the same transaction as what the file is about, so
+    the file is kept as text until it is sent (a calendar file is a few kilobytes).
+    """
+    return {"file_name": file_name, "text": content.decode("utf-8")}
+
+
+def _uploads(params: dict[str, Any]) -> dict[str, Any]:
+    """Return the parameters with stored files (see :func:`stored_file`) as uploads."""
+    document = params.get("document")
+    if not isinstance(document, dict):
+        return params
+    upload = InputFile(str(document["text"]).encode("utf-8"), filename=str(document["file_name"]))
+    return {**params, "document": upload}
+
+
 class Delivery(Enum):
     """What happened to one call."""
 
@@ -104,10 +127,10 @@ class DeliveredLog:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: list[tuple[int, asyncio.Future[None]]] = []
-        self._posts: list[tuple[int, int, int]] = []
+        self._posts: list[CasePostSent] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def record(self, call_id: int, post: tuple[int, int, int] | None = None) -> None:
+    async def record(self, call_id: int, post: CasePostSent | None = None) -> None:
         """Return once the database no longer owes this call (and knows its case post)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((call_id, done))
@@ -126,9 +149,13 @@ class DeliveredLog:
                 try:
                     async with self.db.session() as session, session.begin():
                         await queries.delivered(session, [call_id for call_id, _ in batch])
-                        for chat_id, message_id, case_id in posts:
+                        for chat_id, message_id, case_id, card in posts:
                             await casework.record_post(
-                                session, chat_id=chat_id, message_id=message_id, case_id=case_id
+                                session,
+                                chat_id=chat_id,
+                                message_id=message_id,
+                                case_id=case_id,
+                                card=card,
                             )
                     break
                 except Exception:
@@ -228,7 +255,7 @@ class Courier:
         params = dict(call.params)
         try:
             async with self._calls:
-                result = await self.bot.do_api_request(call.method, api_kwargs=params)
+                result = await self.bot.do_api_request(call.method, api_kwargs=_uploads(params))
         except RetryAfter as error:
             return await self._later(call, retry_seconds(error), "429 retry after")
         except ChatMigrated as error:
@@ -255,7 +282,11 @@ class Courier:
         post = None
         case_id = (call.purpose or {}).get("case_post")
         if case_id is not None and isinstance(result, dict) and "message_id" in result:
-            post = (int(result["chat"]["id"]), int(result["message_id"]), int(case_id))
+            card = (call.purpose or {}).get("card")
+            # A card cut into two messages has its buttons on the last: only that one is it.
+            if card is not None and "reply_markup" not in params:
+                card = None
+            post = (int(result["chat"]["id"]), int(result["message_id"]), int(case_id), card)
         await self._delivered.record(call.id, post)
         if call.caused_at is not None and call.method == "sendMessage":
             self.metrics.reply_latency.observe((self.clock() - call.caused_at).total_seconds())

@@ -18,13 +18,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot import asking, casework
+from bot import asking, booking, casework, contact, safety_check
+from bot import hours as staff_hours
 from bot.i18n import clock, current_locale, plain
 from bot.settings import Settings
 from bot.turn import current_turn
 from flows import ask, forget, urgent, welcome
-from flows.language import locale_for_telegram, telegram_language_code
-from flows.replies import Text
+from flows import safety_check as safety_flow
+from flows.booking import BOOK_BUTTON
+from flows.contact import CONTACT_BUTTON, invite_code
+from flows.language import is_ours, locale_for_telegram, telegram_language_code
+from flows.replies import Reply, Text
+from flows.staff_hours import HOURS_BUTTON
 from flows.triage import triage
 from storage import queries
 from storage.casework import remember_text
@@ -74,16 +79,50 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet the resident, say what Nära is, and count the deep link they came from."""
     turn = current_turn()
     if turn.staff is not None:
-        turn.say(update.effective_chat.id, urgent.staff_help())  # type: ignore[union-attr]
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        # Staff see their own commands here, not the residents' menu.
+        menu = casework.staff_menu(turn.settings.staff_locale, chat_id)
+        turn.call(chat_id, "setMyCommands", menu)
+        turn.say(chat_id, urgent.staff_help())
         return
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    invite = None
     if context.args and len(context.args) == 1 and _DEEP_LINK.match(context.args[0]):
-        source = context.args[0]
-        await queries.count_start(turn.session, source, turn.now.date())
-        if turn.resident is not None and turn.resident.source is None:
-            turn.resident.source = source
+        # A staff member's invite ("c-" and a code) is never counted or kept as a source.
+        invite = invite_code(context.args[0])
+        if invite is None:
+            source = context.args[0]
+            await queries.count_start(turn.session, source, turn.now.date())
+            if turn.resident is not None and turn.resident.source is None:
+                turn.resident.source = source
+    if invite is not None and turn.resident is not None and not turn.new_resident:
+        await contact.open_invite(chat_id, invite)
+        return
+    user = update.effective_user
+    if (
+        turn.resident is not None
+        and not turn.resident.locale_chosen
+        and not is_ours(user.language_code if user else None)
+    ):
+        turn.say(chat_id, _greeting_to_choose_language())
+    else:
+        turn.say(chat_id, _greeting())
+    if invite is not None and turn.resident is not None:
+        # Someone new reads what Nära is first, then who invites them.
+        await contact.open_invite(chat_id, invite)
+
+
+def _greeting() -> Reply:
     opens, closes = _office_hours()
-    reply = welcome.greeting(municipality=turn.settings.municipality, opens=opens, closes=closes)
-    turn.say(update.effective_chat.id, reply)  # type: ignore[union-attr]
+    municipality = current_turn().settings.municipality
+    return welcome.greeting(municipality=municipality, opens=opens, closes=closes)
+
+
+def _greeting_to_choose_language() -> Reply:
+    lines = welcome.short_greeting(municipality=current_turn().settings.municipality)
+    return welcome.greeting_to_choose_language(
+        ["\n".join(plain(line, locale) for line in lines) for locale in welcome.GREETING_LANGUAGES]
+    )
 
 
 async def show_help(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -108,11 +147,15 @@ async def choose_language(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
         await press_unknown_button(update, _context)
         return
     turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
+    # Greeted in English and Swedish only, they have not read what Nära is yet.
+    greeted_to_choose = not (turn.resident.locale_chosen or is_ours(query.from_user.language_code))
     turn.resident.locale, turn.resident.locale_chosen = locale, True
     current_locale.set(locale)
     # The menu first: by the time the resident reads the confirmation, it speaks their language.
     turn.call(chat_id, "setMyCommands", command_menu(locale, scope=BotCommandScopeChat(chat_id)))
     turn.say(chat_id, welcome.language_changed(locale))
+    if greeted_to_choose:
+        turn.say(chat_id, _greeting())
 
 
 async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,22 +169,34 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if turn.resident is None or not text:
         return
-    remember_text(turn.resident, text, turn.now)
     # Triage before anything else: an urgent message is answered at once, whatever else.
     verdict = triage(text, lexicon=turn.lexicon)
+    # A long message is kept as staff cards quote it: what raised the alarm first.
+    quoted = casework.quote_for_staff(turn, text, verdict)
+    remember_text(turn.resident, quoted, turn.now, level=verdict.level)
     if verdict.urgent and verdict.category is not None:
-        await casework.raise_urgent(message, verdict.category, also=verdict.categories)
+        await safety_check.note_miss_before(turn)
+        await casework.raise_urgent(
+            message.chat.id, verdict.category, also=verdict.categories, message=message
+        )
         if verdict.category in PRACTICAL_EMERGENCIES:
             # No food, no bed tonight: the support that helps is worth showing too.
             await asking.answer_question(
                 message.chat.id, text, language=verdict.language, only_if_found=True
             )
         return
+    if await booking.phone_written(message):
+        return
     case_id = casework.in_case(turn.resident)
     if case_id is not None and await casework.write_in_case(message, case_id):
         return
-    if len(text) > welcome.LONGEST_QUESTION:
-        turn.say(message.chat.id, welcome.too_long())
+    if verdict.level == "ask" and verdict.category is not None:
+        # Not sure: the numbers, and one question. A person looks if no answer comes.
+        await safety_check.ask_if_safe(message.chat.id, verdict.category)
+        return
+    if welcome.wordless(text):
+        # Only emoji or signs (😢🙏): nothing to search, so ask what is on their mind.
+        turn.say(message.chat.id, welcome.without_words())
         return
     await asking.answer_question(message.chat.id, text, language=verdict.language)
 
@@ -168,7 +223,8 @@ async def offer_to_forget(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
     if turn.resident is None:
         await answer_unknown_command(update, _context)
         return
-    turn.say(update.effective_chat.id, forget.ask())  # type: ignore[union-attr]
+    calls = await booking.coming_calls(turn)
+    turn.say(update.effective_chat.id, forget.ask(has_calls=bool(calls)))  # type: ignore[union-attr]
 
 
 async def forget_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -185,6 +241,8 @@ async def forget_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         turn.say(chat_id, forget.kept())
         return
     chose_language = turn.resident.locale_chosen
+    # Booked calls are the bot's own data: cancelled (the staff are told) and deleted.
+    calls_cancelled = await booking.forget_bookings(turn, turn.resident)
     gone = await queries.forget_resident(turn.session, turn.resident)
     if gone:
         turn.resident = None
@@ -195,18 +253,23 @@ async def forget_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if turn.known_residents is not None:
             turn.known_residents.pop(query.from_user.id, None)
     log.info("a resident's chat data was deleted on request (case kept: %s)", not gone)
-    turn.say(chat_id, forget.done(case_kept=not gone))
+    turn.say(chat_id, forget.done(case_kept=not gone, calls_cancelled=calls_cancelled > 0))
 
 
 async def staff_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Run a staff command for staff; to anyone else it is an unknown command."""
     turn = current_turn()
     if turn.staff is None:
-        await answer_unknown_command(update, context)
+        if update.effective_chat is not None and update.effective_chat.type == "private":
+            await answer_unknown_command(update, context)
         return
     command = (update.effective_message.text or "").split()[0].lstrip("/").split("@")[0]  # type: ignore[union-attr]
     if command == "cases":
         await casework.list_cases(update, context)
+    elif command == "invite":
+        await contact.make_invite(update, context)
+    elif command == "handover":
+        await contact.start_handover(update, context)
     else:
         await casework.close_own_case(update, context)
 
@@ -217,6 +280,14 @@ async def staff_reply_in_group(update: Update, _context: ContextTypes.DEFAULT_TY
     if message is None or current_turn().staff is None:
         return
     await casework.staff_writes(message)
+
+
+async def staff_talk_in_group(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Leave staff talk in the group (no relay); hint how to answer right after a claim."""
+    message = update.effective_message
+    if message is None or current_turn().staff is None:
+        return
+    await casework.staff_talk(message)
 
 
 async def answer_unknown_command(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -254,7 +325,10 @@ async def press_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         chat_id = query.message.chat.id if query.message else query.from_user.id
         turn.call(chat_id, "answerCallbackQuery", {"callback_query_id": query.id})
         service = turn.services.get(press.subject or "") if press.action == ask.BOOK else None
-        await casework.ask_for_person(chat_id, service)
+        if press.action == ask.BOOK:
+            await booking.start_booking(chat_id, service)
+        else:
+            await casework.ask_for_person(chat_id, service)
         return
     if not await asking.press_ask_button(update, context):
         await press_unknown_button(update, context)
@@ -328,6 +402,17 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
                 staff_group & filters.REPLY & filters.TEXT & ~filters.COMMAND, staff_reply_in_group
             )
         )
+        application.add_handler(
+            MessageHandler(
+                staff_group
+                & filters.TEXT
+                & ~filters.REPLY
+                & ~filters.COMMAND
+                & ~filters.UpdateType.EDITED,
+                staff_talk_in_group,
+            )
+        )
+        application.add_handler(CommandHandler(["cases", "close"], staff_only, filters=staff_group))
     application.add_handlers(
         [
             CallbackQueryHandler(casework.press_case_button, pattern=f"^{urgent.CASE_BUTTON}:"),
@@ -336,10 +421,21 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
             CommandHandler("language", offer_languages, filters=PRIVATE),
             CommandHandler("services", asking.show_topics, filters=PRIVATE),
             CommandHandler("person", ask_for_person, filters=PRIVATE),
+            CommandHandler("contact", contact.show_contact, filters=PRIVATE),
             CommandHandler("forget", offer_to_forget, filters=PRIVATE),
-            CommandHandler(["cases", "close"], staff_only, filters=PRIVATE),
+            CommandHandler("book", booking.book_command, filters=PRIVATE),
+            CommandHandler("bookings", booking.list_bookings, filters=PRIVATE),
+            CommandHandler(["cases", "close", "invite", "handover"], staff_only, filters=PRIVATE),
+            # A staff member's own hours for booked calls; to residents an unknown command.
+            CommandHandler("hours", staff_hours.hours_command, filters=PRIVATE),
+            CallbackQueryHandler(staff_hours.press_hours_button, pattern=f"^{HOURS_BUTTON}:"),
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
             CallbackQueryHandler(forget_pressed, pattern=f"^{forget.FORGET_BUTTON}:"),
+            CallbackQueryHandler(booking.press_booking_button, pattern=f"^{BOOK_BUTTON}:"),
+            CallbackQueryHandler(contact.press_contact_button, pattern=f"^{CONTACT_BUTTON}:"),
+            CallbackQueryHandler(
+                safety_check.answer_pressed, pattern=f"^{safety_flow.SAFE_BUTTON}:"
+            ),
             MessageHandler(PRIVATE & filters.COMMAND, answer_unknown_command),
             # Edited texts too: an edit can be what says it is urgent, or correct a reply.
             MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, read_question),

@@ -12,12 +12,12 @@ import io
 import re
 from collections.abc import Sequence
 from contextvars import ContextVar
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_skeleton, format_time, get_day_names
+from babel.dates import format_date, format_skeleton, format_time, get_day_names, match_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -138,6 +138,20 @@ def opening_hours(spans: Sequence[OpeningHours], locale: str | None = None) -> s
             times = f"{span.opens}–{span.closes}"
         parts.append(f"{', '.join(days)} {times}")
     return "; ".join(parts)
+
+
+def written_day(day: date | datetime, locale: str | None = None) -> str:
+    """Return a date with its weekday and month written out, no year: "tisdag 8 december".
+
+    The locale's own order for weekday, day and month (CLDR's ``MMMMEEEEd`` skeleton),
+    with names in full: CLDR's closest pattern often abbreviates them ("tis 8 december").
+    """
+    where = babel_locale(locale or current_locale.get())
+    skeletons = where.datetime_skeletons
+    pattern = str(skeletons[match_skeleton("MMMMEEEEd", skeletons)])
+    pattern = re.sub(r"(?<![Ec])([Ec])\1{0,2}(?![Ec])", r"\1\1\1\1", pattern)
+    pattern = re.sub(r"(?<![ML])([ML])\1\1(?![ML])", r"\1\1\1\1", pattern)
+    return format_date(day, pattern, locale=where)
 
 
 def when(moment: datetime, locale: str | None = None) -> str:

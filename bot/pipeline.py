@@ -316,8 +316,9 @@ class Pipeline:
                     if message is not None and from_resident
                     else None
                 )
-                if message is not None and verdict and verdict.urgent and verdict.category:
-                    # Even when handling failed, a person in danger gets the numbers at once.
+                if message is not None and verdict and verdict.caught and verdict.category:
+                    # Even when handling failed, a person who may be in danger gets the
+                    # numbers at once (the "ask" level too: no question can wait for them).
                     urgent_without_a_case(turn, message, verdict.category, locale)
                 else:
                     turn.say(chat.id, welcome.something_went_wrong(), locale=locale)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 from bot.i18n import plain, render
-from flows.replies import Reply
+from flows.bidi import for_right_to_left
+from flows.language import is_right_to_left
+from flows.replies import Reply, Text
 
 # Telegram refuses more than 4096 characters in one message; stay well clear of it.
 MESSAGE_LIMIT: Final = 3800
@@ -36,13 +38,25 @@ def _split(paragraphs: list[str]) -> list[str]:
     return messages
 
 
+# In Arabic and Dari, numbers and commands stay left to right (see flows/bidi.py): every text
+# a resident reads passes through here, so no flow has to think of it.
+def _paragraph(text: Text, locale: str) -> str:
+    shown = render(text, locale)
+    return for_right_to_left(shown) if is_right_to_left(locale) else shown
+
+
+def _label(text: Text, locale: str) -> str:
+    shown = plain(text, locale)
+    return for_right_to_left(shown, html=False) if is_right_to_left(locale) else shown
+
+
 def keyboard(reply: Reply, locale: str) -> dict[str, Any] | None:
     """Return the inline keyboard of ``reply`` as Telegram's JSON, or None without buttons."""
     if not reply.buttons:
         return None
     return {
         "inline_keyboard": [
-            [{"text": plain(button.label, locale), "callback_data": button.data} for button in row]
+            [{"text": _label(button.label, locale), "callback_data": button.data} for button in row]
             for row in reply.buttons
         ]
     }
@@ -50,7 +64,7 @@ def keyboard(reply: Reply, locale: str) -> dict[str, Any] | None:
 
 def send_message_params(reply: Reply, chat_id: int, locale: str) -> list[dict[str, Any]]:
     """Return one ``sendMessage`` parameter set per message; buttons go on the last one."""
-    texts = _split([render(text, locale) for text in reply.paragraphs])
+    texts = _split([_paragraph(text, locale) for text in reply.paragraphs])
     calls: list[dict[str, Any]] = [
         {
             "chat_id": chat_id,

@@ -7,16 +7,17 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from telegram import BotCommandScopeChat
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
 
-from bot import casework, handlers
-from bot.courier import CONCURRENT_CALLS, Courier
+from bot import casework, handlers, timers
+from bot.courier import CONCURRENT_CALLS, Courier, utcnow
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.pipeline import Pipeline
@@ -29,7 +30,7 @@ from flows.language import DEFAULT_LOCALE, LOCALES, warm_up
 from flows.search import index_for
 from flows.triage import default_lexicon
 from storage import casework as casework_queries
-from storage import queries
+from storage import queries, triage_feedback
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -74,15 +75,18 @@ class Nara:
         settings: Settings,
         *,
         add_routes: Callable[[web.Application], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
+        # Every "now" of the bot comes from here: tests move it instead of sleeping.
+        self.clock = clock
         self.db = Database(settings.database)
         self.metrics = Metrics()
         self.application = build_application(settings)
         self.catalogue = settings.services()
         self.helplines = settings.numbers()
         self.lexicon = settings.vocabulary()
-        self.courier = Courier(self.application.bot, self.db, self.metrics)
+        self.courier = Courier(self.application.bot, self.db, self.metrics, clock)
         self.usage = UsageTally(self.db)
         self.pipeline = Pipeline(
             db=self.db,
@@ -94,6 +98,7 @@ class Nara:
             helplines=self.helplines,
             lexicon=self.lexicon,
             usage=self.usage,
+            clock=clock,
         )
         self._add_routes = add_routes
         self._tasks: list[asyncio.Task[None]] = []
@@ -204,6 +209,7 @@ class Nara:
                     await bot.do_api_request(
                         "setMyCommands", api_kwargs=handlers.command_menu(locale)
                     )
+                await self._publish_staff_menus()
                 return
             except TelegramError as error:
                 log.warning(
@@ -214,11 +220,43 @@ class Nara:
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, 300.0)
 
+    async def _publish_staff_menus(self) -> None:
+        """Give staff their own menu: in each one's private chat, and in the staff group.
+
+        Someone no longer on staff gets the residents' menu back. A staff member who never
+        opened a chat with the bot cannot get one yet: they get it at their /start.
+        """
+        locale = self.settings.staff_locale
+        async with self.db.session() as session:
+            staff = await queries.list_staff(session, include_removed=True)
+            residents = await queries.residents_by_user(
+                session, [m.telegram_user_id for m in staff if m.removed_at is not None]
+            )
+        menus: list[tuple[str, dict[str, object]]] = []
+        if self.settings.staff_chat_id is not None:
+            group = self.settings.staff_chat_id
+            menus.append(("setMyCommands", casework.staff_menu(locale, group, group=True)))
+        for member in staff:
+            chat_id = member.telegram_user_id
+            scope = BotCommandScopeChat(chat_id)
+            resident = residents.get(chat_id)
+            if member.removed_at is None:
+                menus.append(("setMyCommands", casework.staff_menu(locale, chat_id)))
+            elif resident is not None and resident.locale_chosen:
+                menus.append(("setMyCommands", handlers.command_menu(resident.locale, scope=scope)))
+            else:
+                menus.append(("deleteMyCommands", {"scope": scope.to_dict()}))
+        for method, params in menus:
+            try:
+                await self.application.bot.do_api_request(method, api_kwargs=params)
+            except (BadRequest, Forbidden) as error:
+                log.info("no staff menu for one chat: %s", error.message)
+
     async def _timers_forever(self) -> None:
         """Run escalation timers when they fall due (they live in the database)."""
         while True:
             try:
-                await self.pipeline.run_job(casework.run_due_timers)
+                await self.pipeline.run_job(timers.run_due_timers)
             except Exception:
                 self.metrics.errors.labels("timers").inc()
                 log.exception("running timers failed; trying again")
@@ -235,11 +273,13 @@ class Nara:
             await asyncio.sleep(TIDY_INTERVAL)
 
     async def tidy(self) -> None:
-        """Delete kept questions past their retention time and handled updates past a day."""
-        now = datetime.now(UTC)
+        """Delete kept questions and triage feedback past their retention time, and old updates."""
+        now = self.clock()
         async with self.db.session() as session, session.begin():
             retention = timedelta(days=self.settings.question_retention_days)
             questions = await queries.forget_unanswered(session, now - retention)
+            # Triage feedback is kept as long as the questions: the same scrubbed texts.
+            await triage_feedback.forget_before(session, now - retention)
             updates = await queries.forget_handled_updates(session, now - HANDLED_UPDATES_KEPT)
             await casework_queries.forget_old_texts(session, now)
             await casework_queries.forget_closed_case_texts(session, now - CLOSED_CASE_TEXTS_KEPT)

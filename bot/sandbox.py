@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import errno
 import os
+import secrets
 import signal
 import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,8 @@ class Sandbox:
     staff_chat_id: int
     staff_ids: dict[str, int]
     temporary_database: bool
+    # Tells the page that a new sandbox took the port (a restart): its world is a new one.
+    instance: str = field(default_factory=lambda: secrets.token_hex(8))
 
 
 def telegram_languages() -> list[dict[str, Any]]:
@@ -243,6 +246,7 @@ def _sandbox_info(sandbox: Sandbox) -> dict[str, Any]:
         ],
         "languages": telegram_languages(),
         "temporary_database": sandbox.temporary_database,
+        "instance": sandbox.instance,
     }
 
 

@@ -6,7 +6,7 @@ import re
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,8 +18,11 @@ from flows.catalogue import Catalogue, CatalogueError, default_catalogue_path, l
 from flows.helplines import HelplineError, Helplines, default_helplines, load_helplines
 from flows.hours import OfficeHours
 from flows.language import LOCALES
-from flows.triage import default_lexicon
-from flows.triage_lexicon import Lexicon, LexiconError, read_lexicon
+from flows.triage import ModelError, default_lexicon, read_vocabulary
+from flows.triage_lexicon import Lexicon, LexiconError
+
+if TYPE_CHECKING:
+    from flows.availability import PublicHolidays
 
 ENV_PREFIX = "NARA_"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -67,6 +70,8 @@ class Settings(BaseSettings):
     on_call_chat_ids: str = ""
     # The language of staff notifications.
     staff_locale: str = "sv"
+    # The municipality's country (ISO code): its public holidays are days off for booking.
+    country: str = "SE"
 
     @field_validator("telegram_token")
     @classmethod
@@ -159,6 +164,19 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return value
 
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        # Imported here: the holiday tables take a moment to load, and most commands need none.
+        from flows.availability import PublicHolidays
+
+        try:
+            return PublicHolidays(value).country
+        except ValueError:
+            raise ValueError(
+                "must be a country code with known public holidays, e.g. SE or FI"
+            ) from None
+
     @field_validator("office_hours")
     @classmethod
     def _office_hours(cls, value: str) -> str:
@@ -201,8 +219,8 @@ class Settings(BaseSettings):
     def vocabulary(self) -> Lexicon:
         """Load the triage vocabulary: NARA_TRIAGE, or the one shipped with Nära."""
         try:
-            return read_lexicon(self.triage) if self.triage else default_lexicon()
-        except LexiconError as error:
+            return read_vocabulary(self.triage) if self.triage else default_lexicon()
+        except (LexiconError, ModelError) as error:
             first = str(error).splitlines()[0] if str(error) else "unreadable"
             raise ConfigError(f"NARA_TRIAGE: {first} (try `nara triage`)") from None
 
@@ -210,6 +228,13 @@ class Settings(BaseSettings):
     def hours(self) -> OfficeHours:
         """When a person at social services reads messages (weekdays)."""
         return OfficeHours.parse(self.office_hours)
+
+    @property
+    def public_holidays(self) -> PublicHolidays:
+        """The public holidays of the municipality's country: days off unless someone opens one."""
+        from flows.availability import PublicHolidays
+
+        return PublicHolidays(self.country)
 
     @property
     def zone(self) -> ZoneInfo:

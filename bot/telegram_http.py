@@ -69,10 +69,17 @@ class AiohttpRequest(BaseRequest):
             else connect_timeout
         )
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
+        body: dict[str, str] | aiohttp.FormData | None = (
+            request_data.json_parameters if request_data is not None else None
+        )
         if request_data is not None and request_data.contains_files:
-            # Nära never uploads files (it sends text and buttons only).
-            raise NetworkError("this transport does not upload files")
-        body = request_data.json_parameters if request_data is not None else None
+            # A booked call's calendar file: multipart, as Telegram wants uploads.
+            form = aiohttp.FormData()
+            for name, value in request_data.json_parameters.items():
+                form.add_field(name, value)
+            for name, (file_name, content, mime_type) in request_data.multipart_data.items():
+                form.add_field(name, content, filename=file_name, content_type=mime_type)
+            body = form
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
                 return response.status, await response.read()

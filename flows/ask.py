@@ -17,6 +17,9 @@ from flows.replies import N_, Button, Reply, Text
 from flows.search import SearchResult
 
 MOST_CARDS: Final = 3
+# A message this long (in characters) is usually a whole story, often with more than one
+# worry: cards answer parts of it, so a person is offered for all of it as well.
+LONG_MESSAGE: Final = 500
 # Sentence ends in our scripts: Latin and Cyrillic, Arabic "؟", Ethiopic "።" and "፧".
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?።؟፧])\s+")
 
@@ -90,15 +93,40 @@ def card(service: Service) -> Reply:
     )
 
 
-def answer(result: SearchResult, catalogue: Catalogue) -> list[Reply]:
-    """Answer a question: one to three cards, or an honest "not found" with other ways on."""
+def is_long(text: str) -> bool:
+    """Tell whether a message is long enough to offer a person for the whole of it."""
+    return len(text) >= LONG_MESSAGE
+
+
+def answer(
+    result: SearchResult, catalogue: Catalogue, *, long_message: bool = False
+) -> list[Reply]:
+    """Answer a question: one to three cards, or an honest "not found" with other ways on.
+
+    ``long_message``: the question was a whole story (see :func:`is_long`); after the
+    cards, a person is offered for all of it ("not found" offers a person anyway).
+    """
     if not result.answered:
         return [not_found()]
     services = [catalogue[hit.service_id] for hit in result.hits[:MOST_CARDS] if hit.confident]
     cards = [card(service) for service in services]
     intro = Text.of(N_("This support may fit your question:"))
     cards[0] = Reply((intro, *cards[0].paragraphs), cards[0].buttons)
+    if long_message:
+        cards.append(person_for_all_of_it())
     return cards
+
+
+def person_for_all_of_it() -> Reply:
+    """After a long message's cards: a person can go through all of it."""
+    return Reply.of(
+        Text.of(
+            N_(
+                "Thank you for telling me all this. A person from social services can go through it with you."  # noqa: E501
+            )
+        ),
+        buttons=((Button(Text.of(N_("Talk to a person")), PERSON),),),
+    )
 
 
 def not_found() -> Reply:

@@ -79,10 +79,17 @@ _ARABIC_FOLD: Final = str.maketrans(
 
 def locale_for_telegram(language_code: str | None) -> str:
     """Return our locale for Telegram's ``language_code``, or the default locale."""
-    if not language_code:
-        return DEFAULT_LOCALE
-    primary = language_code.replace("_", "-").split("-")[0].lower()
-    return _TELEGRAM_TO_LOCALE.get(primary, DEFAULT_LOCALE)
+    return _TELEGRAM_TO_LOCALE.get(_primary(language_code), DEFAULT_LOCALE)
+
+
+def is_ours(language_code: str | None) -> bool:
+    """Tell whether Telegram's ``language_code`` is one of our languages (None: not known)."""
+    return _primary(language_code) in _TELEGRAM_TO_LOCALE
+
+
+def _primary(language_code: str | None) -> str:
+    """Return the language of an IETF tag without its region ("en-GB": "en"); "" for none."""
+    return (language_code or "").replace("_", "-").split("-")[0].lower()
 
 
 def telegram_language_code(locale: str) -> str:

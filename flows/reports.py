@@ -71,3 +71,54 @@ def gap_topics(questions: Sequence[Question], *, limit: int = 20) -> list[Topic]
             topic.word = shown[key].most_common(1)[0][0]
     ranked = sorted(topics.values(), key=lambda topic: (-len(topic.questions), topic.word))
     return ranked[:limit]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One piece of feedback on triage, as kept: no resident, no case, a scrubbed text."""
+
+    at: str
+    kind: str
+    source: str
+    answer: str | None
+    language: str
+    level: str
+    category: str | None
+    text: str | None
+
+
+@dataclass
+class TriageReport:
+    """Feedback on triage grouped for people who tune it.
+
+    Attributes:
+        missed: Said calm (or only asked), but it was urgent: staff marked it, the
+            resident wrote something urgent right after a calm reply, or answered the
+            question "are you safe?" with "I am in danger now".
+        false_alarms: Said urgent, and staff marked it not urgent.
+        answers: How the question "are you safe?" was answered, counted.
+        asked: Every answer to the question, for reading.
+    """
+
+    missed: list[Feedback]
+    false_alarms: list[Feedback]
+    answers: dict[str, int]
+    asked: list[Feedback]
+
+
+def triage_report(feedback: Sequence[Feedback]) -> TriageReport:
+    """Group feedback into misses, false alarms and answers to the question."""
+    missed = [f for f in feedback if f.kind == "missed"]
+    # "I am in danger now" after the question: caught, but it should have been urgent.
+    missed += [f for f in feedback if f.kind == "asked" and f.answer == "danger"]
+    missed.sort(key=lambda f: f.at)
+    answers = {answer: 0 for answer in ("danger", "later", "ok", "none")}
+    asked = [f for f in feedback if f.kind == "asked"]
+    for item in asked:
+        answers[item.answer or "none"] = answers.get(item.answer or "none", 0) + 1
+    return TriageReport(
+        missed=missed,
+        false_alarms=[f for f in feedback if f.kind == "false-alarm"],
+        answers=answers,
+        asked=asked,
+    )

@@ -18,6 +18,14 @@ title, resident ``words`` and description, in all eight languages at once:
 Each hit carries the matches that produced its score, so staff can see why a service
 came up, and a ``confident`` flag: when nothing fits well (the weather, a parking fine)
 the bot says so honestly and offers the menu and a person instead of guessing.
+
+A long message (a whole story, up to Telegram's 4,096 characters) is not one big query:
+scored as one, its many words add up to weak matches everywhere and every service looks
+confident. It is read in passages of a few sentences, each ranked like a question; a
+service's score is its best passage's, plus a share of the others' (a worry told again in
+other words counts more; a word said twice counts once, as within a question), each
+weighed by where the passage stands: the start, where residents usually say what they
+need, weighs most.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import re
 import unicodedata
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from rapidfuzz.distance import OSA
@@ -93,6 +101,16 @@ _MIN_PREFIX_LEN: Final = 5
 # A prefix must cover this share of the word ("kronofogden" in "kronofogdenilla").
 _MIN_PREFIX_SHARE: Final = 0.6
 _MIN_COMPOUND_PART: Final = 3
+# A long message is read in passages of whole sentences of about this many words (a
+# question is one passage, searched exactly as before). These three figures were tuned
+# on long messages made from the dev questions only (bench/search.py prints them).
+PASSAGE_WORDS: Final = 30
+# The weight of a passage falls from 1 at the start of the message to this at its end.
+LAST_PASSAGE_WEIGHT: Final = 0.35
+# The share of a service's other passages' scores added to its best passage's.
+OTHER_PASSAGES_SHARE: Final = 0.3
+# Where a sentence ends (Latin and Cyrillic, Arabic "؟" and "۔", Ethiopic "።" and "፧"), or a line.
+_SENTENCE_END: Final = re.compile(r"(?<=[.!?؟۔።፧])\s+|\s*\n\s*")
 # Languages that write compounds as one word ("matpengar", "pysäköintisakko"); in the
 # others a split would mostly find accidental pieces.
 COMPOUNDING: Final = frozenset({"sv", "fi"})
@@ -183,6 +201,34 @@ class _Posting:
     origins: tuple[tuple[str, str, str, bool], ...]
     idfs: tuple[float, ...]  # how specific the key is, seen from each service (see _build)
     idf: float  # the plain IDF; zero for keys too common to be worth scanning
+
+
+@dataclass
+class _Counted:
+    """What a message has scored so far, and the index keys found for its words.
+
+    A long message is ranked passage by passage; its words come back often, and finding
+    a word's keys (typos, compounds, prefixes) is the slow part.
+    """
+
+    keys: set[str]
+    phrases: set[tuple[int, str]]
+    candidates: dict[tuple[str, str, bool], list[_Candidate]]
+
+    @classmethod
+    def fresh(cls) -> _Counted:
+        """Return the state of a message nothing has been scored of yet."""
+        return cls(set(), set(), {})
+
+    def candidates_of(
+        self, index: SearchIndex, raw: str, folded: str, *, compounds: bool = True
+    ) -> list[_Candidate]:
+        """Return :meth:`SearchIndex.candidates` of one word, found once per message."""
+        found = self.candidates.get((raw, folded, compounds))
+        if found is None:
+            found = index.candidates(raw, folded, compounds=compounds)
+            self.candidates[(raw, folded, compounds)] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -420,7 +466,9 @@ def search(
 
     Returns:
         The language of the answer and the best hits, best first. ``answered`` is
-        False when nothing fits well enough to show.
+        False when nothing fits well enough to show. A text longer than
+        :data:`PASSAGE_WORDS` words is read in passages (see :func:`passages`); its
+        confident hits come first.
 
     Raises:
         ValueError: ``locale`` is not one of :data:`flows.language.LOCALES`.
@@ -429,11 +477,26 @@ def search(
         raise ValueError(f"unknown locale {locale!r}; use one of {', '.join(LOCALES)}")
     language = locale or detect_language(text) or DEFAULT_LOCALE
     index = index_for(catalogue)
+    parts = passages(text)
+    if len(parts) <= 1:
+        return SearchResult(language=language, hits=_rank(index, text, language, limit))
+    return SearchResult(language=language, hits=_merge(index, parts, language, limit))
+
+
+def _rank(
+    index: SearchIndex, text: str, language: str, limit: int, counted: _Counted | None = None
+) -> tuple[Hit, ...]:
+    """Rank the services against one text (a question, or one passage of a long message).
+
+    ``counted``: what earlier passages of the same message already scored, so a word or
+    phrase that comes back adds nothing again (as within one question); updated here.
+    """
+    counted = counted if counted is not None else _Counted.fresh()
     own_bit = 1 << LOCALES.index(language)
     tokens = [t for t in _tokens(text) if t[1] not in ALL_STOP_WORDS and not t[1].isdigit()]
     scores: dict[int, float] = {}
     reasons: dict[int, list[tuple[float, str, _Candidate, int]]] = {}
-    used_keys: set[str] = set()
+    used_keys = counted.keys
     matched_keys: set[str] = set()
 
     def score_word(word: str, candidates: list[_Candidate]) -> None:
@@ -472,7 +535,7 @@ def search(
 
     matched_alone: list[bool] = []
     for raw, folded in tokens:
-        candidates = index.candidates(raw, folded, compounds=language in COMPOUNDING)
+        candidates = counted.candidates_of(index, raw, folded, compounds=language in COMPOUNDING)
         matched_alone.append(any(c.quality >= QUALITY["stem"] for c in candidates))
         score_word(raw, candidates)
     # A word split in two by the resident ("forsorjnings stod") is tried joined.
@@ -482,7 +545,7 @@ def search(
         (raw_a, folded_a), (raw_b, folded_b) = tokens[position], tokens[position + 1]
         joined = [
             _Candidate(c.key, "joined", QUALITY["joined"])
-            for c in index.candidates(raw_a + raw_b, folded_a + folded_b)
+            for c in counted.candidates_of(index, raw_a + raw_b, folded_a + folded_b)
             if c.kind in ("exact", "stem")
         ]
         if joined:
@@ -491,7 +554,8 @@ def search(
     ranked = sorted(scores, key=lambda number: -scores[number])
     for number in ranked[: max(limit, 10)]:
         for keys, phrase, phrase_locale in index.phrases[number]:
-            if all(key in matched_keys for key in keys):
+            if (number, phrase) not in counted.phrases and all(key in matched_keys for key in keys):
+                counted.phrases.add((number, phrase))
                 bonus = PHRASE_BONUS * sum(index.postings[key].idf for key in keys)
                 scores[number] += bonus
                 reasons[number].append(
@@ -517,7 +581,7 @@ def search(
                 matched=matched,
             )
         )
-    return SearchResult(language=language, hits=tuple(hits))
+    return tuple(hits)
 
 
 def _explain(
@@ -528,6 +592,80 @@ def _explain(
         return Match(word, word, candidate.key, "words", "phrase", round(value, 4), whole=True)
     term, locale, field, whole = index.postings[candidate.key].origins[row]
     return Match(word, term, locale, field, candidate.kind, round(value, 4), whole=whole)
+
+
+# -- long messages -----------------------------------------------------------------------
+
+
+def passages(text: str) -> list[str]:
+    """Return ``text`` in passages of whole sentences, about :data:`PASSAGE_WORDS` words each.
+
+    A text of up to that many words is one passage, as it is. A sentence longer than a
+    passage (a story typed on a phone often has no full stop) is cut between words.
+    """
+    if len(_TOKEN.findall(text)) <= PASSAGE_WORDS:
+        return [text]
+    pieces: list[tuple[str, int]] = []
+    for sentence in _SENTENCE_END.split(text):
+        spans = [word.span() for word in _TOKEN.finditer(sentence)]
+        if len(spans) <= PASSAGE_WORDS:
+            if spans:
+                pieces.append((sentence, len(spans)))
+            continue
+        for first in range(0, len(spans), PASSAGE_WORDS):
+            chunk = spans[first : first + PASSAGE_WORDS]
+            pieces.append((sentence[chunk[0][0] : chunk[-1][1]], len(chunk)))
+    found: list[str] = []
+    current: list[str] = []
+    count = 0
+    for piece, size in pieces:
+        if current and count + size > PASSAGE_WORDS:
+            found.append(" ".join(current))
+            current, count = [], 0
+        current.append(piece)
+        count += size
+    if current:
+        found.append(" ".join(current))
+    return found
+
+
+# Each passage's best services that take part in the long message's ranking.
+_PASSAGE_HITS: Final = 10
+
+
+def _merge(index: SearchIndex, parts: list[str], language: str, limit: int) -> tuple[Hit, ...]:
+    """Rank the services against a long message, read passage by passage.
+
+    A service scores its best passage's score, plus :data:`OTHER_PASSAGES_SHARE` of its
+    other passages', each weighed by where the passage starts in the message. It is
+    confident when some passage alone is confident about it, and confident services come
+    first: a clear answer in one passage is worth more than weak matches in many.
+    """
+    sizes = [len(_TOKEN.findall(part)) for part in parts]
+    total = max(sum(sizes), 1)
+    found: dict[str, list[tuple[float, Hit]]] = {}
+    counted = _Counted.fresh()
+    before = 0
+    for part, size in zip(parts, sizes, strict=True):
+        weight = 1.0 - (1.0 - LAST_PASSAGE_WEIGHT) * before / total
+        before += size
+        for hit in _rank(index, part, language, _PASSAGE_HITS, counted):
+            found.setdefault(hit.service_id, []).append((weight, hit))
+    order = {service_id: number for number, service_id in enumerate(index.service_ids)}
+    hits = []
+    for service_id, readings in found.items():
+        readings.sort(key=lambda reading: -reading[0] * reading[1].score)
+        score = 0.0
+        matched: list[Match] = []
+        for position, (weight, hit) in enumerate(readings):
+            share = weight if position == 0 else weight * OTHER_PASSAGES_SHARE
+            score += share * hit.score
+            matched.extend(replace(m, weight=round(m.weight * share, 4)) for m in hit.matched)
+        matched.sort(key=lambda match: -match.weight)
+        confident = any(hit.confident for _, hit in readings)
+        hits.append(Hit(service_id, round(score, 4), confident, tuple(matched)))
+    hits.sort(key=lambda hit: (not hit.confident, -hit.score, order[hit.service_id]))
+    return tuple(hits[:limit])
 
 
 # -- text helpers ------------------------------------------------------------------------

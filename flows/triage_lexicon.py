@@ -16,6 +16,21 @@ One file per language under ``catalogue/triage/``. Each file has::
         when: [middag, lunch]    # optional: only if one of these is also in the message
         reason: figure of speech
     ordinary: [skjuts]           # real words never to be read as a misspelling of a key word
+    calming:                     # signals that a message may not be an emergency after all
+      jest: ["😂", haha*]         # a joke; no letters: looked for as written (emoji)
+      past: [för * år sedan]     # a past that is over
+      for-others: [skolarbete]   # asking for study, work or someone else, in general
+
+One more file, ``concepts.yaml`` with ``language: any``, holds rules built only from
+classes (``@swallow & @all & @medicine``): the meaning is written once, and the words
+for each part of it come from every language's ``classes:``. Its categories are optional.
+
+A calming signal never cancels an alarm on its own: it turns "urgent" into "ask",
+and the statistical model (:mod:`flows.triage_model`) decides between asking and
+calm. It only reaches an alarm in its own clause and at most
+:data:`CALMING_REACH` words away ("lol dying of laughter, but I want to die" stays
+urgent); ``for-others`` (a school project) speaks for the whole message.
+Exceptions, by contrast, cancel the alarm words they cover.
 
 Phrase syntax, word by word (every word is folded like a message word):
 
@@ -30,7 +45,8 @@ Phrase syntax, word by word (every word is folded like a message word):
   alternative among others (``{me|@kids}``).
 - Between two words up to two other words may stand ("want to … die" matches
   "want to just die"); ``...`` allows up to six.
-- ``a b & c d``: all parts, in any order, within ten words.
+- ``a b & c d``: all parts, in any order, within ten words (fourteen for three parts
+  or more).
 
 Exceptions never reach across clause-ending punctuation; alarms do, since
 people in distress rarely punctuate.
@@ -45,12 +61,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import yaml
 from rapidfuzz.distance import OSA
 
 from flows.language import LOCALES, stem
+from flows.triage_model import Classifier
 from flows.triage_text import Word, folded_words, skeleton
 
 CATEGORIES: Final = (
@@ -64,18 +81,29 @@ CATEGORIES: Final = (
 SHORT_GAP: Final = 2
 LONG_GAP: Final = 6
 UNORDERED_WINDOW: Final = 10
+# Three parts or more ("@swallow & @lots & @medicine") are specific enough to be let
+# spread further: voice-to-text run-ons put the parts of one meaning far apart.
+WIDE_WINDOW: Final = 14
+# The concepts file: rules made of classes, for every language at once.
+ANY_LANGUAGE: Final = "any"
+CALMING_KINDS: Final = ("jest", "past", "for-others")
+CALMING_REACH: Final = 6
+WHOLE_MESSAGE_KINDS: Final = frozenset({"for-others"})
 
 # How a word matched, best first; the explanation names it.
 EXACT, STEM, JOINED, MISSPELLED = "exact", "stem", "joined", "misspelled"
 _HOW_RANK: Final = {EXACT: 0, STEM: 1, JOINED: 2, MISSPELLED: 3}
 
 _stem = lru_cache(maxsize=200_000)(stem)
+# Class members repeat across rules and expansions: fold each piece of text once.
+_folded = lru_cache(maxsize=200_000)(lambda text: tuple(folded_words(text)))
 _Adder = Callable[[Iterable[int], str], None]
 _STEMMED: Final = frozenset({"sv", "en", "ar", "fa_AF", "fi"})
 _ARABIC_SCRIPT: Final = re.compile(r"[\u0600-\u06ff]")
 _GEEZ: Final = re.compile(r"[\u1200-\u137f]")
 _TERM: Final = re.compile(r"\{[^{}]*\}|\S+")
-_KEYS: Final = frozenset({"language", "stemming", "classes", "urgent", "exceptions", "ordinary"})
+_KEYS: Final = frozenset({"language", "stemming", "classes", "urgent", "exceptions", "ordinary",
+                          "calming"})
 _EXCEPTION_KEYS: Final = frozenset({"phrase", "cancels", "when", "reason"})
 
 
@@ -140,21 +168,27 @@ class _Slot:
 
     alternatives: tuple[tuple[int, ...], ...]
     gap: int  # words that may stand between this slot and the previous one
-    # Runs by their first atom: a word with a handful of atoms then tries only the
-    # runs it can start, not every member of a class with hundreds of members.
-    by_first: Mapping[int, tuple[tuple[int, ...], ...]] = field(
-        default_factory=dict, compare=False, repr=False)
+    # The runs as a tree of atoms: a word tries only the branches its own atoms open, so a
+    # class with hundreds of multi-word members costs what the message's words match, not
+    # what the class holds (a 4,096-character message stays fast).
+    tree: Mapping[int, Any] = field(default_factory=dict, compare=False, repr=False)
     firsts: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     @classmethod
     def of(cls, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
-        """Return a slot for these runs, indexed by first atom."""
+        """Return a slot for these runs, as a tree of atoms."""
         alternatives = tuple(dict.fromkeys(runs))
-        by_first: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+        tree: dict[int, Any] = {}
         for run in alternatives:
-            by_first[run[0]].append(run)
-        return cls(alternatives, gap, {k: tuple(v) for k, v in by_first.items()},
-                   frozenset(by_first))
+            node = tree
+            for atom in run:
+                node = node.setdefault(atom, {})
+            node[_RUN_ENDS] = {}
+        return cls(alternatives, gap, tree, frozenset(tree))
+
+
+# A key no atom has: a run of atoms ends at this node of a slot's tree.
+_RUN_ENDS: Final = -1
 
 
 @dataclass(frozen=True)
@@ -183,6 +217,41 @@ class Exemption:
     cancels: frozenset[str]
     when: tuple[Phrase, ...]
     reason: str
+
+
+@dataclass(frozen=True)
+class Calming:
+    """A sign that a message is not an emergency after all: a joke, a past that is over.
+
+    Attributes:
+        kind: One of :data:`CALMING_KINDS`.
+        source: The signal as written in the file.
+        language: The file's locale.
+        phrase: The compiled phrase, or None for a mark looked for as written (an emoji).
+    """
+
+    kind: str
+    source: str
+    language: str
+    phrase: Phrase | None
+
+
+@dataclass(frozen=True)
+class CalmingFound:
+    """Where a calming signal stands: its first and last word (a mark: the word after it)."""
+
+    calming: Calming
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a message contains: alarm phrases, exemptions that apply, calming signals."""
+
+    alarms: list[Found]
+    exemptions: list[tuple[Exemption, Found]]
+    calming: list[CalmingFound]
 
 
 @dataclass(frozen=True)
@@ -217,10 +286,14 @@ class Lexicon:
             LexiconError: A file is malformed; the message names file and key.
         """
         self._atoms: dict[_Atom, int] = {}
+        self._class_cache: dict[str, list[tuple[int, ...]]] = {}
         self._atom_list: list[_Atom] = []
         self.languages: tuple[str, ...] = ()
         self.alarms: list[Phrase] = []
         self.exceptions: list[Exemption] = []
+        self.calming: list[Calming] = []
+        # The statistical model read from the same folder (see flows.triage.read_vocabulary).
+        self.classifier: Classifier | None = None
         self._ordinary: set[str] = set()
         self._stemming: set[str] = set()
         specs = [_FileSpec.parse(name, raw) for name, raw in files.items()]
@@ -230,7 +303,7 @@ class Lexicon:
                 raise LexiconError(f"{spec.name}: language: {spec.language} is also in "
                                    f"{seen[spec.language]}")
             seen[spec.language] = spec.name
-        self.languages = tuple(sorted(seen))
+        self.languages = tuple(sorted(lang for lang in seen if lang != ANY_LANGUAGE))
         for spec in specs:
             self._ordinary.update(spec.ordinary)
             if spec.stemming:
@@ -252,6 +325,12 @@ class Lexicon:
                     Exemption(self._phrase(exc.phrase, spec.language, None, where, classes),
                                exc.cancels, when, exc.reason)
                 )
+            for kind, signals in spec.calming.items():
+                for index, source in enumerate(signals):
+                    where = f"{spec.name}: calming.{kind}[{index}]"
+                    phrase = (self._phrase(source, spec.language, None, where, classes)
+                              if folded_words(source) else None)
+                    self.calming.append(Calming(kind, source, spec.language, phrase))
         self._build_indexes()
         self._cache: dict[str, dict[int, str]] = {}
 
@@ -280,7 +359,7 @@ class Lexicon:
             core = raw.lstrip("=")
             head, tail = core.startswith("*"), core.endswith("*")
             core = core.strip("*")
-            pieces = folded_words(core)
+            pieces = _folded(core)
             if not pieces:
                 raise LexiconError(f"{where}: {raw!r} has no letters to match")
             for i, piece in enumerate(pieces):
@@ -300,8 +379,14 @@ class Lexicon:
                     classes: Mapping[str, list[tuple[str, str]]]) -> list[tuple[int, ...]]:
         if name not in classes:
             raise LexiconError(f"{where}: unknown class @{name}")
-        return [self._run(text, lang, f"{where} (@{name})")
-                for lang, member in classes[name] for text in _expand(member, where)]
+        # A class is compiled once, however many rules use it (some have hundreds of members).
+        cached = self._class_cache.get(name)
+        if cached is None:
+            cached = self._class_cache[name] = [
+                self._run(text, lang, f"{where} (@{name})")
+                for lang, member in classes[name] for text in _expand(member, where)
+            ]
+        return cached
 
     def _slot(self, term: str, gap: int, language: str, where: str,
               classes: Mapping[str, list[tuple[str, str]]]) -> _Slot:
@@ -417,6 +502,12 @@ class Lexicon:
         self._when_anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self._whens: list[Phrase] = []
         self._when_numbers: dict[int, int] = {}
+        self._calming_anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        self._calming_phrases = [c for c in self.calming if c.phrase is not None]
+        self._calming_marks = [c for c in self.calming if c.phrase is None]
+        for number, calming in enumerate(self._calming_phrases):
+            assert calming.phrase is not None
+            self._anchor(self._calming_anchors, number, calming.phrase)
         for number, phrase in enumerate(self.alarms):
             self._anchor(self._anchors, number, phrase)
         for number, exc in enumerate(self.exceptions):
@@ -429,10 +520,10 @@ class Lexicon:
     @staticmethod
     def _anchor(index: dict[int, list[tuple[int, int]]], number: int, phrase: Phrase) -> None:
         for part_number, part in enumerate(phrase.parts):
-            for run in part[0].alternatives:
-                entry = (number, part_number)
-                if entry not in index[run[0]]:
-                    index[run[0]].append(entry)
+            entry = (number, part_number)
+            # Each first atom once (a set, not a scan of the list: classes are large).
+            for first in part[0].firsts:
+                index[first].append(entry)
 
     # ---- matching words
 
@@ -519,8 +610,11 @@ class Lexicon:
 
     # ---- matching phrases
 
-    def find(self, words: Sequence[Word]) -> tuple[list[Found], list[tuple[Exemption, Found]]]:
-        """Return every alarm phrase match and every exemption that applies in ``words``."""
+    def find(self, words: Sequence[Word], text: str = "") -> Matches:
+        """Return every alarm phrase match, exemption and calming signal in ``words``.
+
+        ``text`` is the message as typed, where marks without letters (emoji) are sought.
+        """
         hits = [self.atoms_for(w.folded, w.variants, w.skeleton) for w in words]
         joined = [
             dict.fromkeys(self.atoms_for(first.folded + second.folded, loose=False), JOINED)
@@ -539,7 +633,18 @@ class Lexicon:
                                           for w in exemption.when):
                 continue
             exemptions.append((exemption, found))
-        return alarms, exemptions
+        calming: list[CalmingFound] = []
+        for mark in self._calming_marks:
+            start = text.find(mark.source)
+            while start >= 0:
+                # A mark stands between words: it belongs with the word just before it.
+                before = sum(1 for w in words if w.end <= start)
+                calming.append(CalmingFound(mark, max(before - 1, 0), before))
+                start = text.find(mark.source, start + len(mark.source))
+        phrases = [c.phrase for c in self._calming_phrases if c.phrase is not None]
+        for number, found in self._find_all(matcher, phrases, self._calming_anchors, False):
+            calming.append(CalmingFound(self._calming_phrases[number], found.first, found.last))
+        return Matches(alarms, exemptions, calming)
 
     def _find_all(self, matcher: _Matcher, phrases: Sequence[Phrase],
                   anchors: Mapping[int, list[tuple[int, int]]],
@@ -582,7 +687,8 @@ class Lexicon:
                                                    for i in range(len(phrase.parts)))):
                 pairs = sorted({(p, h) for positions, hows in combination
                                 for p, h in zip(positions, hows, strict=True)})
-                if pairs[-1][0] - pairs[0][0] < UNORDERED_WINDOW:
+                window = UNORDERED_WINDOW if len(phrase.parts) < 3 else WIDE_WINDOW
+                if pairs[-1][0] - pairs[0][0] < window:
                     yield number, Found(phrase, tuple(p for p, _ in pairs),
                                         tuple(h for _, h in pairs))
                     break
@@ -598,23 +704,22 @@ class _Matcher:
         self.joined = joined
         self.present: set[int] = set().union(*hits, *joined)
 
-    def _run_ends(self, run: tuple[int, ...], start: int
+    def _run_ends(self, node: Mapping[int, Any], start: int
                   ) -> Iterator[tuple[int, tuple[int, ...], tuple[str, ...]]]:
-        """Yield (end, positions, hows) for each way ``run`` matches words from ``start``."""
-        if not run:
+        """Yield (end, positions, hows) for each run of ``node``'s tree matched from ``start``."""
+        if _RUN_ENDS in node:
             yield start, (), ()
-            return
-        atom, rest = run[0], run[1:]
-        if start < len(self.hits):
-            how = self.hits[start].get(atom)
-            if how is not None:
-                for end, positions, hows in self._run_ends(rest, start + 1):
-                    yield end, (start, *positions), (how, *hows)
-        if start < len(self.joined):
-            how = self.joined[start].get(atom)
-            if how is not None:
-                for end, positions, hows in self._run_ends(rest, start + 2):
-                    yield end, (start, start + 1, *positions), (how, how, *hows)
+        for step, found in ((1, self.hits), (2, self.joined)):
+            if start >= len(found):
+                continue
+            here = found[start]
+            pairs = ((a, here[a]) for a in node if a in here) if len(node) < len(here) \
+                else ((a, h) for a, h in here.items() if a in node)
+            for atom, how in pairs:
+                positions_here = (start,) if step == 1 else (start, start + 1)
+                hows_here = (how,) * step
+                for end, positions, hows in self._run_ends(node[atom], start + step):
+                    yield end, positions_here + positions, hows_here + hows
 
     def sequence(self, slots: Sequence[_Slot], start: int, crosses_breaks: bool
                  ) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
@@ -634,10 +739,7 @@ class _Matcher:
             # Skips go left to right, so a break here blocks every longer skip too.
             if not crosses_breaks and here > first and self.words[here].after_break:
                 return None
-            starting = self.hits[here].keys() | (
-                self.joined[here].keys() if here < len(self.joined) else set())
-            options = [option for atom in starting for run in slot.by_first.get(atom, ())
-                       for option in self._run_ends(run, here)]
+            options = list(self._run_ends(slot.tree, here))
             # Exact matches first, so the explanation names the closest lexicon word.
             options.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
             for end, positions, hows in options:
@@ -670,6 +772,7 @@ class _FileSpec:
     urgent: dict[str, tuple[str, ...]]
     exceptions: tuple[_ExceptionSpec, ...]
     ordinary: frozenset[str]
+    calming: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, name: str, raw: object) -> _FileSpec:
@@ -679,8 +782,9 @@ class _FileSpec:
         if unknown:
             raise LexiconError(f"{name}: unknown key {sorted(map(str, unknown))[0]!r}")
         language = raw.get("language")
-        if language not in LOCALES:
-            raise LexiconError(f"{name}: language: {language!r} is not one of {LOCALES}")
+        if language not in (*LOCALES, ANY_LANGUAGE):
+            raise LexiconError(f"{name}: language: {language!r} is not one of {LOCALES}, "
+                               f"or {ANY_LANGUAGE!r} for rules made of classes only")
         stemming = raw.get("stemming", False)
         if not isinstance(stemming, bool):
             raise LexiconError(f"{name}: stemming: must be true or false")
@@ -691,7 +795,8 @@ class _FileSpec:
         for key in classes:
             if not re.fullmatch(r"[a-z][a-z0-9_-]*", key):
                 raise LexiconError(f"{name}: classes.{key}: names are lower-case words")
-        urgent_raw = _mapping(raw.get("urgent"), f"{name}: urgent")
+        urgent_raw = _mapping(raw.get("urgent", {} if language == ANY_LANGUAGE else None),
+                              f"{name}: urgent")
         urgent: dict[str, tuple[str, ...]] = {}
         for category, phrases in urgent_raw.items():
             if category not in CATEGORIES:
@@ -700,7 +805,7 @@ class _FileSpec:
                 )
             urgent[str(category)] = _strings(phrases, f"{name}: urgent.{category}")
         missing = [c for c in CATEGORIES if c not in urgent]
-        if missing:
+        if missing and language != ANY_LANGUAGE:
             raise LexiconError(f"{name}: urgent.{missing[0]}: missing; every category needs "
                                "phrases in every language")
         exceptions: list[_ExceptionSpec] = []
@@ -728,7 +833,14 @@ class _FileSpec:
                                    allow_empty=True)
             for w in folded_words(text)
         )
-        return cls(name, str(language), stemming, classes, urgent, tuple(exceptions), ordinary)
+        calming: dict[str, tuple[str, ...]] = {}
+        for kind, signals in _mapping(raw.get("calming", {}), f"{name}: calming").items():
+            if kind not in CALMING_KINDS:
+                raise LexiconError(f"{name}: calming.{kind}: unknown kind (one of "
+                                   f"{', '.join(CALMING_KINDS)})")
+            calming[kind] = _strings(signals, f"{name}: calming.{kind}")
+        return cls(name, str(language), stemming, classes, urgent, tuple(exceptions), ordinary,
+                   calming)
 
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:

@@ -1,7 +1,9 @@
 """Measuring triage against labelled messages (``tests/data/triage/``), for tests and the bench.
 
-A labelled file has ``language``, ``urgent`` (category -> messages, each a text or
-``{text, also}``) and ``not-urgent`` (a list of texts); see the README beside them.
+A labelled file has ``language``, ``source`` (who wrote it, and how), ``urgent``
+(category -> messages, each a text or ``{text, also, source}``) and ``not-urgent`` (a
+list of texts); see the README beside them. A split is a folder with one folder per
+language, one file per author in it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import yaml
 
@@ -19,11 +22,15 @@ from flows.triage_lexicon import CATEGORIES
 
 @dataclass(frozen=True)
 class Labelled:
-    """One labelled message: its text, expected category (None: not urgent), accepted others."""
+    """One labelled message: its text, expected category (None: not urgent), accepted others.
+
+    ``source`` says who wrote it and how (an author id and their style), from the file.
+    """
 
     text: str
     category: str | None
     also: frozenset[str] = frozenset()
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,39 +53,54 @@ class LabelledSet:
 
 @dataclass(frozen=True)
 class Scores:
-    """How triage did on one labelled set.
+    """How triage did on one labelled set, level by level.
 
     Attributes:
         language: The set's locale.
         urgent: How many urgent messages there were.
         calm: How many non-urgent messages there were.
-        missed: Urgent messages not flagged.
-        wrong_category: Urgent messages flagged with an unexpected category, with what was said.
-        false_alarms: Non-urgent messages flagged, with the result.
+        missed: Urgent messages left calm.
+        asked: Urgent messages that only got the question "are you safe?", with the result.
+        wrong_category: Caught urgent messages with an unexpected category, with the result.
+        false_alarms: Calm messages judged urgent, with the result.
+        asked_calm: Calm messages that got the question "are you safe?", with the result.
     """
 
     language: str
     urgent: int
     calm: int
     missed: tuple[Labelled, ...] = ()
+    asked: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
     wrong_category: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
     false_alarms: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
+    asked_calm: tuple[tuple[Labelled, Triage], ...] = field(default=(), repr=False)
 
     @property
     def recall(self) -> float:
-        """Share of urgent messages flagged as urgent."""
+        """Share of urgent messages caught: judged urgent, or asked about."""
         return (self.urgent - len(self.missed)) / self.urgent if self.urgent else 1.0
 
     @property
+    def urgent_recall(self) -> float:
+        """Share of urgent messages judged urgent (the urgent level alone)."""
+        alone = self.urgent - len(self.missed) - len(self.asked)
+        return alone / self.urgent if self.urgent else 1.0
+
+    @property
     def category_accuracy(self) -> float:
-        """Share of flagged urgent messages whose category was the expected one (or accepted)."""
+        """Share of caught urgent messages whose category was the expected one (or accepted)."""
         flagged = self.urgent - len(self.missed)
         return (flagged - len(self.wrong_category)) / flagged if flagged else 1.0
 
     @property
     def false_alarm_rate(self) -> float:
-        """Share of non-urgent messages flagged as urgent."""
+        """Share of calm messages judged urgent."""
         return len(self.false_alarms) / self.calm if self.calm else 0.0
+
+    @property
+    def asked_rate(self) -> float:
+        """Share of calm messages asked about ("are you safe?")."""
+        return len(self.asked_calm) / self.calm if self.calm else 0.0
 
 
 def read_labelled(path: Path) -> LabelledSet:
@@ -90,6 +112,9 @@ def read_labelled(path: Path) -> LabelledSet:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(raw, Mapping) or raw.get("language") not in LOCALES:
         raise ValueError(f"{path}: language: must be one of {LOCALES}")
+    source = raw.get("source")
+    if not isinstance(source, str) or not source.strip():
+        raise ValueError(f"{path}: source: say who wrote these messages, and how")
     messages: list[Labelled] = []
     urgent = raw.get("urgent")
     if not isinstance(urgent, Mapping):
@@ -97,40 +122,85 @@ def read_labelled(path: Path) -> LabelledSet:
     for category, items in urgent.items():
         if category not in CATEGORIES:
             raise ValueError(f"{path}: urgent.{category}: unknown category")
-        for item in items:
+        for item in items or ():
             if isinstance(item, str):
-                messages.append(Labelled(item, str(category)))
+                messages.append(Labelled(item, str(category), source=source))
             elif isinstance(item, Mapping) and isinstance(item.get("text"), str):
-                messages.append(Labelled(item["text"], str(category),
-                                         frozenset(item.get("also", ()))))
+                also = frozenset(str(a) for a in item.get("also") or ())
+                if not also <= set(CATEGORIES):
+                    raise ValueError(f"{path}: urgent.{category}: {item!r}: unknown 'also'")
+                messages.append(Labelled(item["text"], str(category), also,
+                                         str(item.get("source") or source)))
             else:
                 raise ValueError(f"{path}: urgent.{category}: {item!r} is not a message")
-    for item in raw.get("not-urgent", []):
+    for item in raw.get("not-urgent") or []:
         if not isinstance(item, str):
             raise ValueError(f"{path}: not-urgent: {item!r} is not a text")
-        messages.append(Labelled(item, None))
+        messages.append(Labelled(item, None, source=source))
     return LabelledSet(str(raw["language"]), tuple(messages))
 
 
 def read_split(folder: Path) -> dict[str, LabelledSet]:
-    """Read every language's labelled file in ``folder`` (e.g. ``holdout/``), by locale."""
-    sets = (read_labelled(path) for path in sorted(folder.glob("*.yaml")))
-    return {s.language: s for s in sets}
+    """Read every labelled file in ``folder`` (e.g. ``holdout/``), merged by locale.
+
+    Files sit in one folder per language (``holdout/sv/holdout-1.yaml``); a message
+    written twice in one language is kept once.
+    """
+    merged: dict[str, dict[str, Labelled]] = {}
+    for path in sorted(folder.glob("*/*.yaml")):
+        labelled = read_labelled(path)
+        if path.parent.name != labelled.language:
+            raise ValueError(f"{path}: language: {labelled.language} is in the folder "
+                             f"{path.parent.name}")
+        kept = merged.setdefault(labelled.language, {})
+        for message in labelled.messages:
+            kept.setdefault(message.text.strip(), message)
+    return {language: LabelledSet(language, tuple(kept.values()))
+            for language, kept in sorted(merged.items())}
+
+
+# Search questions about these services may well be urgent: not counted as ordinary.
+MAYBE_URGENT_SERVICES: Final = frozenset({
+    "domestic-violence", "after-hours-emergency", "report-concern", "housing-first",
+    "financial-aid",
+})
+
+
+def read_ordinary(folder: Path) -> dict[str, tuple[str, ...]]:
+    """Read everyday questions from the search corpus (``tests/data/search/<split>/``).
+
+    These are what most residents write: questions about support, not emergencies.
+    Questions for services where an emergency is plausible are left out.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found[path.stem] = tuple(str(text) for service, text in rows
+                                 if service not in MAYBE_URGENT_SERVICES)
+    return found
 
 
 def score(labelled: LabelledSet, decide: Callable[[str, str], Triage]) -> Scores:
     """Run ``decide(text, locale)`` on every message of ``labelled`` and count the outcome."""
     missed: list[Labelled] = []
+    asked: list[tuple[Labelled, Triage]] = []
     wrong: list[tuple[Labelled, Triage]] = []
     false_alarms: list[tuple[Labelled, Triage]] = []
+    asked_calm: list[tuple[Labelled, Triage]] = []
     for message in labelled.messages:
         result = decide(message.text, labelled.language)
         if message.category is None:
-            if result.urgent:
+            if result.level == "urgent":
                 false_alarms.append((message, result))
-        elif not result.urgent:
+            elif result.level == "ask":
+                asked_calm.append((message, result))
+            continue
+        if result.level == "calm":
             missed.append(message)
-        elif result.category != message.category and result.category not in message.also:
+            continue
+        if result.level == "ask":
+            asked.append((message, result))
+        if result.category != message.category and result.category not in message.also:
             wrong.append((message, result))
     return Scores(labelled.language, len(labelled.urgent), len(labelled.calm), tuple(missed),
-                  tuple(wrong), tuple(false_alarms))
+                  tuple(asked), tuple(wrong), tuple(false_alarms), tuple(asked_calm))

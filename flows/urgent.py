@@ -8,7 +8,8 @@ happens now, and no promise of secrecy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -18,6 +19,23 @@ from flows.replies import N_, Button, Reply, Text
 
 CASE_BUTTON: Final = "case"
 CLAIM, CLOSE = "claim", "close"
+# Close a case someone else holds, after being asked whether to.
+CLOSE_ANYWAY: Final = "end"
+# Staff teach triage: "this was not urgent" on an urgent case, "this was urgent" on another.
+MARK_NOT_URGENT, MARK_URGENT = "calm", "urgent"
+CASE_ACTIONS: Final = (CLAIM, CLOSE, CLOSE_ANYWAY, MARK_NOT_URGENT, MARK_URGENT)
+
+# The staff's command menu, in their private chats with the bot and in the staff group.
+STAFF_COMMANDS: Final = (
+    ("cases", N_("See the open cases")),
+    ("close", N_("Close the case you are handling")),
+    ("invite", N_("A link that makes you a resident's contact person")),
+    ("handover", N_("Hand a resident over to a colleague")),
+    ("hours", N_("Your hours for booked calls")),
+    ("bookings", N_("Booked calls today")),
+    ("help", N_("What staff can do here")),
+)
+STAFF_GROUP_COMMANDS: Final = ("cases", "close")
 
 # TRANSLATORS: the first thing a person in crisis reads. Calm, warm, no judgement.
 ACKNOWLEDGE: Final = {
@@ -33,6 +51,16 @@ ACKNOWLEDGE: Final = {
 
 # How much of a message an alert quotes.
 EXCERPT_LENGTH: Final = 1000
+# How much of each sentence that raised the alarm a quote keeps (longer ones are cut).
+ALARM_QUOTE_LENGTH: Final = 300
+# At most this many alarming sentences are quoted; the start of the message still fits.
+ALARMS_QUOTED: Final = 3
+START_QUOTED: Final = 200
+# How much of the resident's recent messages one card quotes: with its own lines the card
+# stays one Telegram message (4096 characters at most).
+CARD_QUOTE_LENGTH: Final = 2400
+# Marks every place where a quote leaves text out.
+CUT: Final = "…"
 
 # Short names for the staff notification (written in the staff's language).
 CATEGORY_NAMES: Final = {
@@ -56,6 +84,8 @@ class CaseView:
     opened: str
     excerpt: Sequence[str] = ()
     service: Text | None = None
+    # Why the case opened, when not the usual heading (the question "are you safe?").
+    heading: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -69,14 +99,15 @@ class CaseAction:
 def read_case_button(data: str) -> CaseAction | None:
     """Return the case button pressed, or None for anything else (including forgeries)."""
     parts = data.split(":")
-    if len(parts) != 3 or parts[0] != CASE_BUTTON or parts[1] not in (CLAIM, CLOSE):
+    if len(parts) != 3 or parts[0] != CASE_BUTTON or parts[1] not in CASE_ACTIONS:
         return None
     if not parts[2].isdigit() or len(parts[2]) > 18:
         return None
     return CaseAction(parts[1], int(parts[2]))
 
 
-def _helpline(line: Helpline) -> Text:
+def helpline_line(line: Helpline) -> Text:
+    """One helpline as a line: number, name, what it is for, when it answers."""
     return Text.of(
         N_("{number} – {name}. {about}. {hours}."),
         number=line.number,
@@ -109,7 +140,7 @@ def safety_reply(
     others = [line for line in helplines if line.dial != "112"]
     if others:
         paragraphs.append(Text.of(N_("You can also call:")))
-        paragraphs.extend(_helpline(line) for line in others)
+        paragraphs.extend(helpline_line(line) for line in others)
     if person_told:
         paragraphs.append(
             Text.of(
@@ -187,25 +218,55 @@ def added_to_case() -> Reply:
     )
 
 
-def case_buttons(number: int) -> tuple[tuple[Button, ...], ...]:
-    """Claim and Close, for the staff group."""
+def case_buttons(number: int, *, urgent: bool = True) -> tuple[tuple[Button, ...], ...]:
+    """Claim and Close, for the staff group; and a mark that teaches triage.
+
+    An urgent case can be marked "Not urgent" (a false alarm); any other case "It was
+    urgent" (a miss).
+    """
     return (
         (
             Button(Text.of(N_("Claim")), f"{CASE_BUTTON}:{CLAIM}:{number}"),
-            Button(Text.of(N_("Close")), f"{CASE_BUTTON}:{CLOSE}:{number}"),
+            _close_button(number),
         ),
+        (_mark_button(number, urgent=urgent),),
+    )
+
+
+def _close_button(number: int) -> Button:
+    return Button(Text.of(N_("Close")), f"{CASE_BUTTON}:{CLOSE}:{number}")
+
+
+def _mark_button(number: int, *, urgent: bool) -> Button:
+    if urgent:
+        return Button(Text.of(N_("Not urgent")), f"{CASE_BUTTON}:{MARK_NOT_URGENT}:{number}")
+    return Button(Text.of(N_("It was urgent")), f"{CASE_BUTTON}:{MARK_URGENT}:{number}")
+
+
+def buttons_left(
+    number: int, *, urgent: bool, closed: bool, marked: bool
+) -> tuple[tuple[Button, ...], ...]:
+    """The buttons a card keeps once its case is claimed (Close) or closed (none).
+
+    The mark that teaches triage stays until someone has used it.
+    """
+    rows: list[tuple[Button, ...]] = [] if closed else [(_close_button(number),)]
+    if not marked:
+        rows.append((_mark_button(number, urgent=urgent),))
+    return tuple(rows)
+
+
+def _case_line(case: CaseView) -> Text:
+    return Text.of(
+        N_("Case {number} · language: {language} · {time}"),
+        number=str(case.number),
+        language=OWN_NAMES.get(case.language, case.language),
+        time=case.opened,
     )
 
 
 def _case_lines(case: CaseView) -> list[Text]:
-    lines = [
-        Text.of(
-            N_("Case {number} · language: {language} · {time}"),
-            number=str(case.number),
-            language=OWN_NAMES.get(case.language, case.language),
-            time=case.opened,
-        )
-    ]
+    lines = [_case_line(case)]
     if case.excerpt:
         lines.append(Text.of(N_("What they wrote:")))
         lines.extend(Text.raw(f"“{text}”") for text in case.excerpt)
@@ -221,22 +282,27 @@ def unhandled_urgent(category: str, first_name: str, text: str) -> Reply:
         ),
         Text.of(N_("🔴 URGENT: {category}"), category=Text.of(CATEGORY_NAMES[category])),
         Text.of(N_("What they wrote:")),
-        Text.raw(f"“{text[:EXCERPT_LENGTH]}”"),
+        Text.raw(f"“{quote_for_staff(text, lambda _sentence: False)}”"),
         Text.of(
             N_("They were given the emergency numbers. Please tell the people who run Nära now.")
         ),
     )
 
 
+def card_head(case: CaseView) -> Text:
+    """The first line of a case's card: how urgent, and why."""
+    if case.heading is not None:
+        return case.heading
+    if case.kind == "urgent" and case.category is not None:
+        return Text.of(N_("🔴 URGENT: {category}"), category=Text.of(CATEGORY_NAMES[case.category]))
+    if case.service is not None:
+        return Text.of(N_("🟡 A resident asks for a call about: {service}"), service=case.service)
+    return Text.of(N_("🟡 A resident wants to talk to a person"))
+
+
 def staff_notification(case: CaseView, *, escalated_after: int | None = None) -> Reply:
     """The staff group's notification of a new (or escalated) case, with Claim and Close."""
-    if case.kind == "urgent" and case.category is not None:
-        head = Text.of(N_("🔴 URGENT: {category}"), category=Text.of(CATEGORY_NAMES[case.category]))
-    elif case.service is not None:
-        head = Text.of(N_("🟡 A resident asks for a call about: {service}"), service=case.service)
-    else:
-        head = Text.of(N_("🟡 A resident wants to talk to a person"))
-    paragraphs = [head]
+    paragraphs = [card_head(case)]
     if escalated_after is not None:
         paragraphs.insert(
             0,
@@ -251,7 +317,7 @@ def staff_notification(case: CaseView, *, escalated_after: int | None = None) ->
             N_("Press Claim to take the case. Then reply to this message to write to the resident.")
         )
     )
-    return Reply(tuple(paragraphs), case_buttons(case.number))
+    return Reply(tuple(paragraphs), case_buttons(case.number, urgent=case.kind == "urgent"))
 
 
 def claimed_for_resident(staff_name: str) -> Reply:
@@ -264,13 +330,6 @@ def claimed_for_resident(staff_name: str) -> Reply:
     )
 
 
-def claimed_for_staff(number: int, staff_name: str) -> Reply:
-    """Tell the staff group who claimed a case."""
-    return Reply.of(
-        Text.of(N_("Case {number} was claimed by {name}."), number=str(number), name=staff_name)
-    )
-
-
 def already_claimed(number: int, staff_name: str) -> Text:
     """Answer a second Claim: someone else has it."""
     return Text.of(
@@ -278,19 +337,26 @@ def already_claimed(number: int, staff_name: str) -> Text:
     )
 
 
-def case_closed_for_resident(staff_name: str) -> Reply:
-    """Tell the resident the conversation with a person has ended."""
-    return Reply.of(
-        Text.of(
+def case_closed_for_resident(owner_name: str | None) -> Reply:
+    """Tell the resident their case has ended, naming the person they talked to.
+
+    ``owner_name``: the staff member who held the case (not whoever pressed Close: the
+    resident may never have heard of them); None when no one had claimed it.
+    """
+    if owner_name is None:
+        first = Text.of(
+            N_("Social services have closed your case. You can write here again at any time.")
+        )
+    else:
+        first = Text.of(
             N_("Your conversation with {name} has ended. You can write here again at any time."),
-            name=staff_name,
-        ),
-        Text.of(N_("In an emergency, call 112.")),
-    )
+            name=owner_name,
+        )
+    return Reply.of(first, Text.of(N_("In an emergency, call 112.")))
 
 
 def closed_for_staff(number: int, staff_name: str) -> Reply:
-    """Tell the staff group who closed a case."""
+    """Confirm to a staff member who wrote /close that the case is closed."""
     return Reply.of(
         Text.of(N_("Case {number} was closed by {name}."), number=str(number), name=staff_name)
     )
@@ -378,6 +444,10 @@ def staff_help() -> Reply:
         ),
         Text.of(N_("/cases – open cases")),
         Text.of(N_("/close – close the case you are handling")),
+        Text.of(N_("/invite – a link that makes you a resident's contact person")),
+        Text.of(N_("/handover 12 – hand the resident of case 12 over to a colleague")),
+        Text.of(N_("/hours – your hours for booked calls: weekly hours, days off, a sick day")),
+        Text.of(N_("/bookings – booked calls today: move or cancel")),
     )
 
 
@@ -398,3 +468,198 @@ def cases_list(lines: Sequence[str]) -> Reply:
     if not lines:
         return Reply.of(Text.of(N_("There are no open cases.")))
     return Reply.of(Text.of(N_("Open cases:")), *(Text.raw(line) for line in lines))
+
+
+# --- cards once a case is claimed or closed ------------------------------------------------
+
+
+def claimed_status(staff_name: str, at: str) -> Text:
+    """The line a card gets when someone claims its case."""
+    return Text.of(
+        N_("✋ Claimed by {name}, {time} — reply to this message to write to the resident."),
+        name=staff_name,
+        time=at,
+    )
+
+
+def closed_status(staff_name: str, at: str) -> Text:
+    """The line a card gets when its case is closed."""
+    return Text.of(N_("✅ Closed by {name}, {time}."), name=staff_name, time=at)
+
+
+def settled_card(
+    case: CaseView, head: Text | None, status: Text, buttons: tuple[tuple[Button, ...], ...]
+) -> Reply:
+    """A card edited after a Claim or Close: who has (or closed) the case, and when.
+
+    ``head``: the card's first line as first sent; None for a reminder, which keeps only
+    the case line. The "escalated" line and "Press Claim" go: they no longer hold.
+    """
+    if head is None:
+        return Reply((_case_line(case), status), buttons)
+    return Reply((head, *_case_lines(case), status), buttons)
+
+
+def you_have_the_case(number: int) -> Reply:
+    """Tell the staff member who claimed a case, once and privately, how to answer."""
+    return Reply.of(
+        Text.of(
+            N_("You have case {number} now. To write to the resident, reply to this message, or to the case's message in the staff group. The resident sees your name."),  # noqa: E501
+            number=str(number),
+        ),
+        Text.of(N_("A message in the staff group that is not a reply stays with the staff.")),
+        Text.of(N_("When you are done, press Close or write /close.")),
+    )
+
+
+def reply_hint(number: int) -> Reply:
+    """Hint, once, to a staff member who wrote in the group right after claiming a case."""
+    return Reply.of(
+        Text.of(
+            N_("This message stayed in the staff group. To write to the resident of case {number}, reply to the case's message."),  # noqa: E501
+            number=str(number),
+        )
+    )
+
+
+def close_anyway(number: int, owner_name: str) -> Reply:
+    """Ask a staff member who closes a case someone else holds whether they mean it."""
+    return Reply.of(
+        Text.of(
+            N_("{name} is handling case {number}. Close it anyway?"),
+            name=owner_name,
+            number=str(number),
+        ),
+        buttons=((Button(Text.of(N_("Close anyway")), f"{CASE_BUTTON}:{CLOSE_ANYWAY}:{number}"),),),
+    )
+
+
+# --- quoting long messages on a card ---------------------------------------------------------
+
+# A sentence ends at . ! ? … (and the Arabic, Ethiopic and CJK marks) before a space, or
+# at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?…؟።፧。！？])\s+|\s*\n\s*")
+
+
+def _cut_at_word(text: str, length: int) -> str:
+    """Return at most ``length`` characters of ``text``, ending at a word when one is near."""
+    if len(text) <= length:
+        return text
+    space = text.rfind(" ", 0, length + 1)
+    end = space if space > length // 2 else length
+    return text[:end].rstrip()
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Where each sentence of ``text`` starts and ends; long ones in pieces of a quote's length."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for end_mark in [*_SENTENCE_END.finditer(text), None]:
+        end = end_mark.start() if end_mark is not None else len(text)
+        while end - start > ALARM_QUOTE_LENGTH:
+            piece = _cut_at_word(text[start:end], ALARM_QUOTE_LENGTH)
+            spans.append((start, start + len(piece)))
+            start += len(piece)
+            while start < end and text[start].isspace():
+                start += 1
+        if end > start:
+            spans.append((start, end))
+        if end_mark is not None:
+            start = end_mark.end()
+    return spans
+
+
+def sentences(text: str) -> list[str]:
+    """Split a message into sentences; a very long sentence comes in pieces of 300 or fewer."""
+    return [text[start:end] for start, end in _sentence_spans(text)]
+
+
+def _alarming(
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    raised_alarm: Callable[[str], bool],
+    hints: Sequence[str],
+) -> list[tuple[int, int]]:
+    # Triage reads a long story slowly, sentence by sentence: the sentences with the words
+    # that matched are read first; without them, from the end (where a long story most
+    # often says what is wrong now) until one sentence raises the alarm.
+    wanted = [h.casefold() for h in hints if h.strip()]
+    first = [s for s in spans if any(w in text[s[0] : s[1]].casefold() for w in wanted)]
+    found = [s for s in first[:ALARMS_QUOTED] if raised_alarm(text[s[0] : s[1]])]
+    if not found:
+        found = next(([s] for s in reversed(spans) if raised_alarm(text[s[0] : s[1]])), [])
+    return sorted(found)
+
+
+def quote_for_staff(
+    text: str,
+    raised_alarm: Callable[[str], bool],
+    *,
+    hints: Sequence[str] = (),
+    limit: int = EXCERPT_LENGTH,
+) -> str:
+    """Quote a message for a staff card: what raised the alarm first, then the start.
+
+    A message of ``limit`` characters or fewer is quoted whole. A longer one: each
+    sentence that raises the alarm on its own (at most :data:`ALARMS_QUOTED`, each cut
+    to :data:`ALARM_QUOTE_LENGTH`), one a line, then the start of the message, with
+    :data:`CUT` wherever text is left out. The quote is at most ``limit`` characters.
+
+    Args:
+        text: What the resident wrote.
+        raised_alarm: Says whether one sentence, read alone, raises the alarm (triage).
+        hints: Words that raised the alarm in the whole message: their sentences are
+            read first, which spares reading every sentence of a long story.
+        limit: The most characters the quote may have.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    spans = _sentence_spans(text)
+    lines: list[str] = []
+    used = 0
+    for start, end in _alarming(text, spans, raised_alarm, hints):
+        line = f"{CUT if start > 0 else ''}{text[start:end]}{CUT if end < len(text) else ''}"
+        if used + len(line) + 1 > limit - START_QUOTED:
+            break
+        lines.append(line)
+        used += len(line) + 1
+    opening = _cut_at_word(text, limit - used - len(CUT))
+    lines.append(f"{opening}{CUT}")
+    return "\n".join(lines)
+
+
+def _cut_to_size(text: str, size: int, measure: Callable[[str], int]) -> str:
+    kept = _cut_at_word(text, size)
+    while kept and measure(kept) > size:
+        kept = _cut_at_word(kept, max(len(kept) - max(1, measure(kept) - size), 0))
+    return kept
+
+
+def fit_quotes(
+    texts: Sequence[str],
+    budget: int = CARD_QUOTE_LENGTH,
+    measure: Callable[[str], int] = len,
+) -> tuple[str, ...]:
+    """Choose what of the resident's recent messages (oldest first) one card quotes.
+
+    The newest come first to the budget: an older message that does not fit is cut,
+    with :data:`CUT`, and the ones before it are left out, shown as a lone :data:`CUT`.
+    ``measure`` says how much room a text takes (its length once escaped for HTML).
+    """
+    kept: list[str] = []
+    left = budget
+    for index in range(len(texts) - 1, -1, -1):
+        text = texts[index]
+        room = measure(text)
+        if room <= left:
+            kept.append(text)
+            left -= room
+            continue
+        if left > START_QUOTED:
+            kept.append(_cut_to_size(text, left - measure(CUT), measure) + CUT)
+            index -= 1
+        if index >= 0:
+            kept.append(CUT)
+        break
+    return tuple(reversed(kept))

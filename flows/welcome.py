@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Final
 
+from flows.ask import PERSON
 from flows.language import LOCALES, OWN_NAMES
 from flows.replies import N_, Button, Reply, Text
 
-# Over this many characters we ask for the most important thing in a few sentences.
-LONGEST_QUESTION: Final = 2000
 LANGUAGE_BUTTON_PREFIX: Final = "lang:"
+# A resident whose Telegram speaks none of our languages is greeted in these, and chooses.
+GREETING_LANGUAGES: Final = ("en", "sv")
 
 # The command menu Telegram shows beside the text field, in the resident's language.
 COMMANDS: Final = (
     ("start", N_("Start again and see what Nära is")),
     ("services", N_("Support by life situation")),
     ("person", N_("Talk to a person")),
+    ("contact", N_("Your own contact person")),
+    ("book", N_("Book a call")),
+    ("bookings", N_("Your booked calls")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
     ("forget", N_("Delete what this chat has saved")),
@@ -67,6 +72,31 @@ def greeting(*, municipality: str, opens: str, closes: str) -> Reply:
     )
 
 
+def short_greeting(*, municipality: str) -> tuple[Text, ...]:
+    """The few lines that greet a resident whose language we do not know, in each language.
+
+    The shell writes them in every one of :data:`GREETING_LANGUAGES` and passes them
+    to :func:`greeting_to_choose_language`.
+    """
+    return (
+        Text.of(
+            N_("Hello! I am Nära, an automated service of the social services in {municipality}."),
+            municipality=municipality,
+        ),
+        EMERGENCY,
+        Text.of(N_("Choose your language:")),
+    )
+
+
+def greeting_to_choose_language(greetings: Sequence[str]) -> Reply:
+    """Greet in a few languages at once (already written out), with every language to choose.
+
+    Telegram's language is not one of ours (German, Turkish, ...) or not known: rather
+    than Swedish with no choice, the first greeting asks which language to write in.
+    """
+    return Reply(tuple(Text.raw(greeting) for greeting in greetings), _language_rows())
+
+
 def help_text() -> Reply:
     """List what the resident can do, most important first."""
     return Reply.of(
@@ -74,6 +104,9 @@ def help_text() -> Reply:
         Text.of(N_("Write your question in your own words, in any language.")),
         Text.of(N_("/services – support by life situation")),
         Text.of(N_("/person – talk to a person")),
+        Text.of(N_("/contact – your own contact person at social services")),
+        Text.of(N_("/book – book a call with social services")),
+        Text.of(N_("/bookings – your booked calls: move or cancel")),
         Text.of(N_("/language – choose your language")),
         Text.of(N_("/start – see what Nära is")),
         Text.of(N_("/help – see this message again")),
@@ -83,9 +116,12 @@ def help_text() -> Reply:
 
 def choose_language() -> Reply:
     """Offer every language, each in its own name, two to a row."""
+    return Reply.of(Text.of(N_("Choose your language:")), buttons=_language_rows())
+
+
+def _language_rows() -> tuple[tuple[Button, ...], ...]:
     buttons = [Button(Text.raw(OWN_NAMES[code]), LANGUAGE_BUTTON_PREFIX + code) for code in LOCALES]
-    rows = tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
-    return Reply.of(Text.of(N_("Choose your language:")), buttons=rows)
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
 def chosen_language(data: str) -> str | None:
@@ -126,11 +162,18 @@ def unknown_command() -> Reply:
     return Reply.of(Text.of(N_("I do not know that command. Send /help to see what I can do.")))
 
 
-def too_long() -> Reply:
-    """Ask for the most important thing when a message is very long."""
+def wordless(text: str) -> bool:
+    """Tell whether a message has something in it, but no letter or digit: emoji, signs alone."""
+    return bool(text.strip()) and not any(character.isalnum() for character in text)
+
+
+def without_words() -> Reply:
+    """Answer emoji or signs alone (😢🙏) kindly: ask what is on their mind, and offer a person."""
     return Reply.of(
-        Text.of(N_("Your message is very long.")),
-        Text.of(N_("Please write the most important thing in a few short sentences.")),
+        Text.of(N_("Thank you for your message. What is on your mind?")),
+        Text.of(N_("You can tell me in your own words, in any language, or talk to a person.")),
+        EMERGENCY,
+        buttons=((Button(Text.of(N_("Talk to a person")), PERSON),),),
     )
 
 

@@ -315,14 +315,40 @@ async def forget_closed_case_texts(session: AsyncSession, before: datetime) -> i
 
 
 async def record_post(
-    session: AsyncSession, *, chat_id: int, message_id: int, case_id: int
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    message_id: int,
+    case_id: int,
+    card: dict[str, Any] | None = None,
 ) -> None:
-    """Remember that a staff-chat message is about a case (a delivery retried is kept once)."""
+    """Remember that a staff-chat message is about a case (a delivery retried is kept once).
+
+    ``card``: what the message is beyond words about the case (see ``CasePost.card``).
+    """
     await session.execute(
         _insert(session, CasePost.__table__)  # type: ignore[arg-type]
-        .values(chat_id=chat_id, message_id=message_id, case_id=case_id)
+        .values(chat_id=chat_id, message_id=message_id, case_id=case_id, card=card or null())
         .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
     )
+
+
+CARD_KINDS = ("card", "reminder")
+
+
+async def card_posts(session: AsyncSession, case_id: int) -> list[CasePost]:
+    """Return the messages that carry a case's buttons (cards and reminders), by chat."""
+    result = await session.scalars(
+        select(CasePost)
+        .where(CasePost.case_id == case_id, CasePost.card["kind"].as_string().in_(CARD_KINDS))
+        .order_by(CasePost.chat_id, CasePost.message_id)
+    )
+    return list(result)
+
+
+async def post_at(session: AsyncSession, chat_id: int, message_id: int) -> CasePost | None:
+    """Return what we know of a staff-chat message about a case, or None."""
+    return await session.get(CasePost, (chat_id, message_id))
 
 
 async def case_for_post(session: AsyncSession, chat_id: int, message_id: int) -> Case | None:
@@ -340,10 +366,18 @@ async def case_for_post(session: AsyncSession, chat_id: int, message_id: int) ->
 
 
 async def schedule(
-    session: AsyncSession, *, kind: str, case_id: int | None, due_at: datetime
+    session: AsyncSession,
+    *,
+    kind: str,
+    case_id: int | None,
+    due_at: datetime,
+    resident_id: int | None = None,
 ) -> Timer:
-    """Add a timer (e.g. ``"escalate"``, ``"remind_112"``) that fires at ``due_at``."""
-    timer = Timer(kind=kind, case_id=case_id, due_at=due_at)
+    """Add a timer (e.g. ``"escalate"``, ``"remind_112"``) that fires at ``due_at``.
+
+    A timer belongs to a case, or to a resident with no case yet (``resident_id``).
+    """
+    timer = Timer(kind=kind, case_id=case_id, resident_id=resident_id, due_at=due_at)
     session.add(timer)
     await session.flush()
     return timer
@@ -386,6 +420,19 @@ async def cancel_timers(session: AsyncSession, case_id: int, now: datetime) -> i
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def cancel_resident_timers(
+    session: AsyncSession, resident_id: int, now: datetime, kind: str | None = None
+) -> int:
+    """Mark a resident's pending timers (of one kind, or all) done without firing them."""
+    statement = update(Timer).where(Timer.resident_id == resident_id, Timer.done_at.is_(None))
+    if kind is not None:
+        statement = statement.where(Timer.kind == kind)
+    result = await session.execute(
+        statement.values(done_at=now).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def next_timer_due(session: AsyncSession) -> datetime | None:
     """Return when the earliest pending timer is due, or None when none is pending."""
     due: datetime | None = await session.scalar(
@@ -419,6 +466,18 @@ async def audit(
     session.add(entry)
     await session.flush()
     return entry
+
+
+MARKS = ("mark-calm", "mark-urgent")
+
+
+async def was_marked(session: AsyncSession, case_id: int) -> bool:
+    """Return whether a staff member has already marked this case urgent or not urgent."""
+    found = await session.scalar(
+        select(AuditEntry.id).where(AuditEntry.case_id == case_id, AuditEntry.action.in_(MARKS))
+        .limit(1)
+    )
+    return found is not None
 
 
 async def audit_trail(session: AsyncSession, case_id: int) -> list[AuditEntry]:
@@ -457,15 +516,22 @@ def _fresh(entries: Sequence[dict[str, str]] | None, now: datetime) -> list[dict
     return kept[-RECENT_TEXTS_KEPT:]
 
 
-def remember_text(resident: Resident, text: str, now: datetime) -> None:
+def remember_text(
+    resident: Resident, text: str, now: datetime, *, level: str | None = None
+) -> None:
     """Keep what the resident just wrote among their last few texts, dropping stale ones.
 
     At most :data:`RECENT_TEXTS_KEPT` texts, none older than :data:`RECENT_TEXTS_AGE`,
     each cut to :data:`RECENT_TEXT_LENGTH` characters. Blank text is not kept.
+    ``level`` is what triage said of it ("urgent", "ask", "calm"): an urgent message
+    right after a calm one tells triage it missed something.
     """
     kept = _fresh(resident.recent_texts, now)
     if text.strip():
-        kept = [*kept, {"at": _stamp(now), "text": text[:RECENT_TEXT_LENGTH]}]
+        entry = {"at": _stamp(now), "text": text[:RECENT_TEXT_LENGTH]}
+        if level is not None:
+            entry["level"] = level
+        kept = [*kept, entry]
     # A new list, not an in-place change: the ORM only sees a JSON column change that way.
     resident.recent_texts = kept[-RECENT_TEXTS_KEPT:] or None
 

@@ -92,6 +92,11 @@ class Resident(Base):
     # The last few things the resident wrote (at most a day old), shown to staff if the
     # conversation is handed to a person. Nothing older is kept.
     recent_texts: Mapped[list[dict[str, str]] | None] = mapped_column(JSON(none_as_null=True))
+    # Their own named contact at social services (None: the reception team answers), and
+    # how they prefer to talk: phone, video, in-person or chat.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    contact_since: Mapped[datetime | None]
+    preferred_how: Mapped[str | None] = mapped_column(String(16))
 
 
 class StaffMember(Base):
@@ -234,6 +239,10 @@ class CasePost(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # A message with the case's buttons: {"kind": "card", "head": ...} for a case card
+    # (first or escalated; "head" is its first line, as a flow text), {"kind": "reminder"}
+    # for a reminder. They are edited when someone claims or closes the case.
+    card: Mapped[dict[str, Any] | None]
 
 
 class Timer(Base):
@@ -245,8 +254,43 @@ class Timer(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # A timer about a resident with no case yet (a question "are you safe?" unanswered).
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+    # A reminder of a booked call (24 hours and 1 hour before).
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
     due_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+FEEDBACK_KINDS = ("missed", "false-alarm", "asked")
+
+
+class TriageFeedback(Base):
+    """What real use says about triage: a miss, a false alarm, an answer to "are you safe?".
+
+    No resident and no case is attached: the text is scrubbed like a kept question, and
+    the row goes after the same retention time. ``nara report triage`` reads these.
+    """
+
+    __tablename__ = "triage_feedback"
+    __table_args__ = (
+        CheckConstraint("kind IN ('missed', 'false-alarm', 'asked')", name="kind"),
+        Index("ix_triage_feedback_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    # Who said so: "staff" (a mark on a case), "resident" (an urgent message right after a
+    # calm reply, or an answer to the question), "timer" (no answer to the question).
+    source: Mapped[str] = mapped_column(String(16))
+    # The answer to "are you safe?": "danger", "later", "ok" or "none".
+    answer: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    # What triage said of the message: "urgent", "ask" or "calm", and its category.
+    level: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(String(1000))
 
 
 class AuditEntry(Base):
@@ -260,3 +304,93 @@ class AuditEntry(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     action: Mapped[str] = mapped_column(String(32))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+
+
+BOOKING_WAYS = ("phone", "video", "in-person", "chat")
+BOOKING_STATES = ("booked", "cancelled")
+# Bookings take the staff member's time in cells of this many minutes: a unique key on
+# (staff, cell) lets the database itself refuse two bookings that overlap.
+CELL_MINUTES = 5
+
+
+class Invite(Base):
+    """A one-time link that makes a staff member a resident's named contact."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # SHA-256 of the code in the link: the code itself is never stored.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
+
+
+class StaffHours(Base):
+    """When a staff member takes calls: weekly hours and the rules around each call."""
+
+    __tablename__ = "staff_hours"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    # The notation of flows/availability.py: "mon-fri 09:00-12:00,13:00-16:00".
+    weekly: Mapped[str] = mapped_column(String(400))
+    meeting_minutes: Mapped[int] = mapped_column(default=30)
+    buffer_minutes: Mapped[int] = mapped_column(default=10)
+    notice_minutes: Mapped[int] = mapped_column(default=120)
+    window_days: Mapped[int] = mapped_column(default=14)
+    updated_at: Mapped[datetime]
+
+
+class StaffDay(Base):
+    """One day that differs from the weekly hours: a day off, a sick day, or a day opened."""
+
+    __tablename__ = "staff_days"
+    __table_args__ = (
+        Index("uq_staff_days_staff_day", "staff_id", "day", unique=True),
+        CheckConstraint("kind IN ('off', 'sick', 'open')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    # For an opened day: its hours ("10:00-14:00"); empty for a day off.
+    hours: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Booking(Base):
+    """A call a resident booked with a staff member."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("ix_bookings_staff_start", "staff_id", "start_at"),
+        CheckConstraint("how IN ('phone', 'video', 'in-person', 'chat')", name="how"),
+        CheckConstraint("status IN ('booked', 'cancelled')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    start_at: Mapped[datetime]
+    minutes: Mapped[int]
+    how: Mapped[str] = mapped_column(String(16))
+    # Kept only until the call has passed (a phone call's number).
+    phone: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    # The calendar file's UID stays; SEQUENCE rises with each change (RFC 5545).
+    uid: Mapped[str] = mapped_column(String(80), unique=True)
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class BookingCell(Base):
+    """A booked call's time, cut in cells: the primary key refuses a double booking."""
+
+    __tablename__ = "booking_cells"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    cell_at: Mapped[datetime] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)

@@ -10,6 +10,7 @@ from sqlalchemy import Insert, Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import contacts
 from storage.models import (
     Case,
     InboxUpdate,
@@ -17,6 +18,7 @@ from storage.models import (
     Resident,
     StaffMember,
     StartSource,
+    Timer,
     UnansweredQuestion,
     UsageCount,
 )
@@ -268,13 +270,18 @@ async def forget_resident(session: AsyncSession, resident: Resident) -> bool:
 
     A resident with no case is deleted entirely. A case is a record social services must
     keep, and it needs the chat to reach the resident: then only the row stays, with their
-    language, and without their recent messages or where they came from.
+    language, and without their recent messages, where they came from, or their own
+    contact person (see :func:`storage.contacts.forget_contact`).
 
     Returns:
         True when nothing of the resident is left; False when the row stays for a case.
     """
     has_case = await session.scalar(select(Case.id).where(Case.resident_id == resident.id).limit(1))
+    # Their own contact person is their choice, not a case record: it goes either way.
+    await contacts.forget_contact(session, resident)
     if has_case is None:
+        # A pending "are you safe?" timer goes with them: nothing is left to follow up.
+        await session.execute(delete(Timer).where(Timer.resident_id == resident.id))
         await session.delete(resident)
         await session.flush()
         return True

@@ -7,18 +7,42 @@
   const POLL_SECONDS = 25;
   const TYPING_SECONDS = 5;
   const PRESS_FAILSAFE_MS = 15000;
+  // After a failed request: try again soon, and never wait more than a second, so the page is
+  // back within two seconds of the sandbox.
+  const RETRY_MS = [250, 500, 1000];
+  const AWAY = "The sandbox is not answering. It may be restarting; this page reconnects by itself.";
   const SAMPLE_LOCATION = { latitude: 59.3326, longitude: 18.0649 };
   const STICKERS = ["🙂", "👍", "🙏", "😊"];
 
   // -- talking to the server ---------------------------------------------------------------
 
-  async function api(method, path, body) {
-    const options = { method, headers: {} };
+  function retryDelay(failures) {
+    return RETRY_MS[Math.min(Math.max(failures - 1, 0), RETRY_MS.length - 1)];
+  }
+
+  function pause(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  // The browser's own words for a dropped connection ("Failed to fetch") mean nothing to a
+  // person: say what happens instead, and let the event loop find the sandbox again.
+  async function reach(url, options) {
+    try {
+      return await fetch(url, options);
+    } catch (error) {
+      if (options && options.signal && options.signal.aborted) throw error;
+      lostTouch();
+      throw new Error(AWAY);
+    }
+  }
+
+  async function api(method, path, body, signal) {
+    const options = { method, headers: {}, signal };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    const response = await fetch(API + path, options);
+    const response = await reach(API + path, options);
     let data = null;
     try {
       data = await response.json();
@@ -354,6 +378,15 @@
       this.typingTimer = null;
       this.generation = 0;
       this.stickers = 0;
+      // The first message of the bot's answer to what the person last did: a long answer is
+      // shown from its first line (where 112 is), not from its end.
+      this.answer = null;
+      this.pinnedAt = null;
+      // The first new message that arrived out of sight, and the marker that leads to it.
+      this.unseen = null;
+      this.marker = root.querySelector(".new-marker");
+      this.marker.addEventListener("click", () => this.showUnseen());
+      this.log.addEventListener("scroll", () => this.noticeScroll());
 
       this.form.addEventListener("submit", (event) => {
         event.preventDefault();
@@ -399,6 +432,9 @@
       this.closeMenu();
       this.elements.clear();
       this.log.replaceChildren();
+      this.answer = null;
+      this.pinnedAt = null;
+      this.setUnseen(null);
       this.keyboard.hidden = true;
       this.setTyping(false);
       const ready = userId !== null && chatId !== null;
@@ -420,6 +456,7 @@
       for (const view of messages) this.upsert(view, { scroll: false });
       this.renderEmpty();
       this.scrollToEnd();
+      this.setUnseen(null);
       this.refreshKeyboard();
     }
 
@@ -444,8 +481,53 @@
       this.log.scrollTop = this.log.scrollHeight;
     }
 
+    // Following the conversation: at its end, or where the page put the start of an answer.
+    following() {
+      if (this.pinnedAt !== null && Math.abs(this.log.scrollTop - this.pinnedAt) <= 2) return true;
+      return this.nearEnd();
+    }
+
+    // Show the answer from its first line when it is taller than the chat, else to its end.
+    // It only ever scrolls down: the answer is the newest thing in the chat.
+    showAnswer() {
+      const log = this.log;
+      const end = log.scrollHeight - log.clientHeight;
+      const start = this.answer ? this.answer.offsetTop - 8 : end;
+      log.scrollTop = Math.max(0, Math.min(end, start));
+      this.pinnedAt = start < end ? log.scrollTop : null;
+    }
+
+    // What the person does next (writes, presses a button) starts a new answer.
+    startAnswer() {
+      this.answer = null;
+      this.pinnedAt = null;
+    }
+
+    inSight(node) {
+      const log = this.log.getBoundingClientRect();
+      const top = node.getBoundingClientRect().top;
+      return top >= log.top - 1 && top < log.bottom - 24;
+    }
+
+    setUnseen(node) {
+      this.unseen = node;
+      this.marker.hidden = !node;
+    }
+
+    showUnseen() {
+      if (!this.unseen) return;
+      this.answer = this.unseen;
+      this.setUnseen(null);
+      this.showAnswer();
+    }
+
+    noticeScroll() {
+      if (this.unseen && (this.inSight(this.unseen) || this.nearEnd())) this.setUnseen(null);
+    }
+
     upsert(view, { scroll = true } = {}) {
-      const stick = this.nearEnd() || (view.from && view.from.id === this.userId);
+      const outgoing = Boolean(view.from && view.from.id === this.userId);
+      const stick = this.following() || outgoing;
       const old = this.elements.get(view.message_id);
       const focusKey = old && old.contains(document.activeElement)
         ? document.activeElement.dataset.key : null;
@@ -461,7 +543,25 @@
       }
       if (view.from_bot && !view.deleted) this.setTyping(false);
       this.renderEmpty();
-      if (scroll && stick) this.scrollToEnd();
+      if (!scroll) return;
+      const arrived = !old && node && node.classList.contains("msg");
+      if (arrived && outgoing) {
+        this.startAnswer();
+        this.setUnseen(null);
+        this.scrollToEnd();
+      } else if (arrived && stick) {
+        // Held at the start of a long answer, the page stays there; else this one starts it.
+        if (this.pinnedAt === null) this.answer = node;
+        this.showAnswer();
+        if (!this.inSight(node) && !this.unseen) this.setUnseen(node);
+      } else if (arrived) {
+        // Out of sight (the person scrolled up, say to press a button on an older card).
+        if (!this.unseen) this.setUnseen(node);
+      } else if (stick && this.pinnedAt !== null) {
+        this.showAnswer();
+      } else if (stick) {
+        this.scrollToEnd();
+      }
     }
 
     insertInOrder(node, messageId) {
@@ -563,6 +663,7 @@
     }
 
     async press(view, button, key) {
+      this.startAnswer();
       const node = this.buttonFor(view.message_id, key);
       if (node) node.setAttribute("aria-busy", "true");
       try {
@@ -766,6 +867,7 @@
           if (panel.shows(view.chat_id)) {
             panel.upsert(view);
             if (view.from_bot) panel.refreshKeyboard();
+            if (event.type === "message_new") noteUnread(panel);
           }
         }
         break;
@@ -787,17 +889,38 @@
     }
   }
 
+  const events = { polling: null };
+
   function setConnected(ok) {
     const line = document.getElementById("connection");
     line.textContent = ok ? "" : "Lost touch with the sandbox; trying again…";
     line.hidden = ok;
+    document.body.dataset.connection = ok ? "ok" : "away";
+  }
+
+  // Any request that could not reach the sandbox: show it, and make the event loop (which may
+  // be waiting on a long poll) try again at once; it turns the dot green when it gets through.
+  function lostTouch() {
+    setConnected(false);
+    if (events.polling) events.polling.abort();
+  }
+
+  async function isNewSandbox() {
+    const response = await reach("/sandbox/info");
+    const info = await response.json();
+    return info.instance !== store.info.instance;
   }
 
   async function followEvents() {
+    let failures = 0;
     for (;;) {
       try {
-        const data = await api("GET", `/events?after=${store.lastSeq}&wait=${POLL_SECONDS}`);
-        if (data.last_seq < store.lastSeq) {
+        events.polling = new AbortController();
+        // Back from a failure: ask without waiting, so the page turns green at once.
+        const wait = failures ? 0 : POLL_SECONDS;
+        const data = await api("GET", `/events?after=${store.lastSeq}&wait=${wait}`, undefined,
+          events.polling.signal);
+        if (data.last_seq < store.lastSeq || (failures && await isNewSandbox())) {
           // A new sandbox on the same port: its world starts afresh, and so does the page.
           window.location.reload();
           return;
@@ -811,10 +934,15 @@
             console.error("could not show event", event, error);
           }
         }
+        if (failures) document.body.dataset.failedTries = "0";
+        failures = 0;
         setConnected(true);
       } catch (_) {
+        failures += 1;
         setConnected(false);
-        await new Promise((resolve) => setTimeout(resolve, 2000));
+        // How many tries in a row failed: shown to tests (and to the curious in devtools).
+        document.body.dataset.failedTries = String(failures);
+        await pause(retryDelay(failures));
       }
     }
   }
@@ -933,7 +1061,7 @@
 
   function selectTab(tab, focus) {
     staffView.tab = tab;
-    for (const button of document.querySelectorAll('[role="tab"]')) {
+    for (const button of document.querySelectorAll('#staff-pane [role="tab"]')) {
       const selected = button.dataset.tab === tab;
       button.setAttribute("aria-selected", String(selected));
       button.tabIndex = selected ? 0 : -1;
@@ -955,9 +1083,14 @@
       showStaff();
     });
     document.getElementById("tab-group").textContent = info.staff_chat.title;
-    const tabs = [...document.querySelectorAll('[role="tab"]')];
+    arrowKeys([...document.querySelectorAll('#staff-pane [role="tab"]')],
+      (tab, focus) => selectTab(tab.dataset.tab, focus));
+  }
+
+  // Tabs move with the arrow keys, Home and End, as WAI-ARIA's tabs pattern has it.
+  function arrowKeys(tabs, select) {
     for (const tab of tabs) {
-      tab.addEventListener("click", () => selectTab(tab.dataset.tab, false));
+      tab.addEventListener("click", () => select(tab, false));
       tab.addEventListener("keydown", (event) => {
         const at = tabs.indexOf(tab);
         let next = null;
@@ -967,10 +1100,45 @@
         else if (event.key === "End") next = tabs[tabs.length - 1];
         if (next) {
           event.preventDefault();
-          selectTab(next.dataset.tab, true);
+          select(next, true);
         }
       });
     }
+  }
+
+  // -- on a phone: one pane at a time, the other behind a tab ----------------------------------
+
+  function paneOf(view) {
+    return view === "staff" ? staffPanel : residentPanel;
+  }
+
+  function showView(view, focus) {
+    const before = document.body.dataset.view || "resident";
+    const leaving = paneOf(before);
+    // A hidden chat forgets where it was scrolled to; remember it for when it comes back.
+    if (view !== before) leaving.savedScroll = leaving.log.scrollTop;
+    document.body.dataset.view = view;
+    for (const tab of document.querySelectorAll(".pane-tabs [role=tab]")) {
+      const selected = tab.dataset.view === view;
+      tab.setAttribute("aria-selected", String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      if (selected) tab.querySelector(".unread").hidden = true;
+      if (selected && focus) tab.focus();
+    }
+    const shown = paneOf(view);
+    if (shown.savedScroll !== undefined) shown.log.scrollTop = shown.savedScroll;
+  }
+
+  function noteUnread(panel) {
+    const view = panel === staffPanel ? "staff" : "resident";
+    if ((document.body.dataset.view || "resident") === view) return;
+    document.querySelector(`.pane-tabs [data-view="${view}"] .unread`).hidden = false;
+  }
+
+  function setUpViews() {
+    arrowKeys([...document.querySelectorAll(".pane-tabs [role=tab]")],
+      (tab, focus) => showView(tab.dataset.view, focus));
+    showView("resident", false);
   }
 
   // -- start -----------------------------------------------------------------------------------
@@ -994,16 +1162,19 @@
     staffPanel.show(null, null);
 
     let index;
-    try {
-      [store.info, index] = await Promise.all([
-        fetch("/sandbox/info").then((response) => response.json()),
-        api("GET", ""),
-      ]);
-    } catch (error) {
-      setConnected(false);
-      toast(`The sandbox does not answer: ${error.message}`, { alert: true });
-      return;
+    for (let failures = 1; ; failures += 1) {
+      try {
+        [store.info, index] = await Promise.all([
+          reach("/sandbox/info").then((response) => response.json()),
+          api("GET", ""),
+        ]);
+        break;
+      } catch (_) {
+        setConnected(false);
+        await pause(retryDelay(failures));
+      }
     }
+    setConnected(true);
     store.lastSeq = index.last_event_seq;
     for (const user of index.users) store.users.set(user.id, user);
     if (!store.info.temporary_database) {
@@ -1013,6 +1184,7 @@
 
     setUpResidentPane();
     setUpStaffPane();
+    setUpViews();
     const remembered = Number(sessionStorage.getItem(RESIDENT_KEY));
     const people = residents();
     const first = people.some((user) => user.id === remembered) ? remembered

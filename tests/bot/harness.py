@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -84,10 +84,26 @@ def bot_settings(telegram_url: str, database_url: str, **overrides: Any) -> Sett
     return load_settings(**values)
 
 
+class MovableClock:
+    """The bot's clock in a test: real time plus however far the test has moved it."""
+
+    def __init__(self) -> None:
+        self.moved = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.moved
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward, as if ``delta`` had passed."""
+        self.moved += delta
+
+
 @asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[Nara]:
-    """Start Nära in this process and stop it afterwards."""
-    nara = Nara(settings)
+async def running_bot(
+    settings: Settings, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Nara]:
+    """Start Nära in this process (on ``clock`` when given) and stop it afterwards."""
+    nara = Nara(settings, clock=clock) if clock is not None else Nara(settings)
     await nara.start()
     try:
         yield nara

@@ -36,7 +36,8 @@ async def test_an_arabic_question_gets_arabic_cards_with_working_buttons(
     reach_label = next(label for label in details.button_texts if label == labels[1])
     await amal.press(reach_label, message=details)
     contact = await amal.next_message()
-    assert "08-465 004 00" in contact.text and "112" in contact.text
+    # In Arabic a number is kept whole with no-break spaces (see flows/bidi.py).
+    assert "08-465\u00a0004\u00a000" in contact.text and "112" in contact.text
     assert arabic(contact.text)
 
 
@@ -44,7 +45,7 @@ async def test_a_swedish_question_without_diacritics_finds_financial_aid(
     nara: Nara, tg: SandboxClient
 ) -> None:
     olle = await tg.add_user("Olle", language_code="sv")
-    await olle.say("pengarna racker inte till mat")
+    await olle.say("kan jag fa hjalp att betala hyran")
     card = await olle.next_message()
     assert nara.catalogue["financial-aid"].title["sv"] in card.text
     assert "Boka ett samtal" in card.button_texts or any("Boka" in b for b in card.button_texts)

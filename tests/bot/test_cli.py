@@ -17,11 +17,16 @@ COMMANDS = [
     "staff add",
     "staff list",
     "staff remove",
+    "staff invite",
+    "staff handover",
+    "staff hours",
     "search",
     "triage",
     "catalogue check",
     "report gaps",
+    "report triage",
     "report usage",
+    "bookings",
 ]
 
 
@@ -103,3 +108,46 @@ def test_db_upgrade_reports_the_newest_migration(env: dict[str, str]) -> None:
     result = nara("db", "upgrade", env=env)
     assert result.returncode == 0
     assert result.stdout.strip() == f"database is at migration {head}"
+
+
+def test_report_triage_lists_misses_false_alarms_and_answers(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from storage import triage_feedback
+    from storage.db import Database
+
+    assert nara("db", "upgrade", env=env).returncode == 0
+    now = datetime.now(UTC)
+
+    async def keep() -> None:
+        database = Database(f"sqlite+aiosqlite:///{tmp_path}/nara.db")
+        try:
+            async with database.session() as session, session.begin():
+                for kind, source, answer, level, text in (
+                    ("missed", "resident", None, "calm", "jag har inget att äta idag"),
+                    ("false-alarm", "staff", None, "urgent", "kön dödar mig 😂"),
+                    ("asked", "resident", "danger", "ask", "vill bara sova länge"),
+                    ("asked", "timer", "none", "ask", None),
+                ):
+                    await triage_feedback.record(
+                        session, kind=kind, source=source, answer=answer, language="sv",
+                        level=level, category="no-food", text=text, now=now,
+                    )
+        finally:
+            await database.close()
+
+    asyncio.run(keep())
+    listing = nara("report", "triage", env=env)
+    assert listing.returncode == 0, listing.stderr
+    missed, false_alarms, answers = listing.stdout.split("\n\n")[1:4]
+    assert "Missed" in missed and "inget att äta" in missed and "vill bara sova" in missed
+    assert "False alarms" in false_alarms and "kön dödar mig" in false_alarms
+    assert "in danger now 1" in answers and "no answer 1" in answers and "OK 0" in answers
+    as_json = json.loads(nara("report", "triage", "--json", env=env).stdout)
+    assert [f["text"] for f in as_json["missed"]] == [
+        "jag har inget att äta idag", "vill bara sova länge"
+    ]
+    assert as_json["answers"] == {"danger": 1, "later": 0, "ok": 0, "none": 1}

@@ -49,7 +49,15 @@ async def test_an_arabic_speaker_gets_arabic_and_can_switch_language_for_good(
         confirmation = await amal.next_message()
         assert "Українська" in confirmation.text
         menu = await amal.commands()
-        assert {c["command"] for c in menu} == {"start", "help", "language", "services", "person", "forget"}
+        assert {c["command"] for c in menu} == {
+            "start",
+            "help",
+            "language",
+            "services",
+            "person",
+            "contact",
+            "forget",
+        }
         assert any("\u0400" <= ch <= "\u04ff" for c in menu for ch in c["description"]), menu
 
     # A new process on the same database still writes Ukrainian.
@@ -98,15 +106,6 @@ async def test_words_written_with_a_photo_are_read_as_a_question(
     assert nara.catalogue["financial-aid"].title["so"] in card.text
     note = await hodan.next_message()
     assert note.text.endswith(plain(Text.of("I read only the words you wrote with it."), "so"))
-
-
-async def test_a_very_long_message_gets_asked_for_the_main_point(
-    nara: Nara, tg: SandboxClient
-) -> None:
-    olle = await tg.add_user("Olle", language_code="sv")
-    await olle.say("hjälp " * 600)
-    reply = await olle.next_message()
-    assert "lång" in reply.text
 
 
 async def test_a_forged_button_gets_a_kind_note_and_changes_nothing(

@@ -70,6 +70,7 @@ async def test_a_resident_with_a_case_keeps_the_case_and_can_still_be_answered(
         assert await casework.active_case(session, resident.id) is not None
     await office.sara.press(notification.button_texts[0], message=notification, chat=office.group)
     assert "Sara" in (await lina.next_message()).text
+    await office.sara.next_message()  # how to answer
     await lina.say("Thank you, I need help with rent")
     relayed = await office.sara.next_message()
     assert "I need help with rent" in relayed.text

@@ -47,3 +47,28 @@ def test_commands_in_right_to_left_sentences_keep_their_slash_in_front() -> None
         assert len(commands) == 1, locale
     english = plain(Text.of("I do not know that command. Send /help to see what I can do."), "en")
     assert "\u200e" not in english and "/help" in english
+
+
+def test_right_to_left_replies_and_buttons_keep_numbers_whole_and_in_order() -> None:
+    reply = Reply.of(
+        Text.raw("اتصل بالرقم 020-50 50 50 الآن."),
+        buttons=((Button(Text.raw("الرقم 114 14"), "x"),),),
+    )
+    for locale in ("ar", "fa_AF"):
+        (call,) = send_message_params(reply, chat_id=5, locale=locale)
+        assert "\u2066020-50\u00a050\u00a050\u2069" in call["text"], locale
+        label = call["reply_markup"]["inline_keyboard"][0][0]["text"]
+        assert label == "الرقم \u2066114\u00a014\u2069", locale
+    # Left-to-right languages get the text as written.
+    (call,) = send_message_params(reply, chat_id=5, locale="sv")
+    assert call["text"] == "اتصل بالرقم 020-50 50 50 الآن."
+    assert call["reply_markup"]["inline_keyboard"][0][0]["text"] == "الرقم 114 14"
+
+
+def test_isolated_commands_in_right_to_left_replies_are_still_commands() -> None:
+    reply = Reply.of(Text.of("I do not know that command. Send /help to see what I can do."))
+    for locale in ("ar", "fa_AF"):
+        (call,) = send_message_params(reply, chat_id=5, locale=locale)
+        assert "\u2066/help\u2069" in call["text"], locale
+        commands = [e for e in find_entities(call["text"]) if e["type"] == "bot_command"]
+        assert len(commands) == 1, locale

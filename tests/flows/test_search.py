@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from flows.catalogue import Catalogue, load_catalogue
 from flows.language import LOCALES, detect_language
-from flows.search import Hit, SearchResult, index_for, search
+from flows.search import PASSAGE_WORDS, Hit, SearchResult, index_for, passages, search
+from tests.long_messages import RENT_AND_LOST_JOB_EN, RENT_AND_LOST_JOB_SV, TELEGRAM_LONGEST
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +186,87 @@ def test_index_is_freed_with_its_catalogue(catalogue: Catalogue) -> None:
     del copy
     gc.collect()
     assert index() is None
+
+
+# -- long messages: a whole story, up to Telegram's 4,096 characters ----------------------
+
+NOISE_SV = "Vad kostar en parkeringsbot? Blir det regn i helgen? "
+
+
+@pytest.mark.parametrize("story", [RENT_AND_LOST_JOB_SV, RENT_AND_LOST_JOB_EN])
+def test_a_long_story_about_rent_and_a_lost_job_finds_money_and_work(
+    catalogue: Catalogue, story: str
+) -> None:
+    assert len(story) > 2000
+    result = search(catalogue, story)
+    assert result.answered
+    assert best(result).service_id == "financial-aid"
+    assert "employment-support" in [hit.service_id for hit in result.hits]
+
+
+def test_a_long_message_is_read_in_passages_of_whole_sentences() -> None:
+    story = RENT_AND_LOST_JOB_SV
+    parts = passages(story)
+    assert len(parts) > 5
+    assert all(len(re.findall(r"\w+", part)) <= PASSAGE_WORDS for part in parts)
+    assert re.findall(r"\w+", " ".join(parts)) == re.findall(r"\w+", story)
+    assert all(part.rstrip()[-1] in ".?!" for part in parts)
+
+
+def test_a_long_message_without_a_full_stop_is_cut_between_words() -> None:
+    story = ("jag har inga pengar och hyran är sen " * 120)[:TELEGRAM_LONGEST]
+    parts = passages(story)
+    assert all(len(re.findall(r"\w+", part)) <= PASSAGE_WORDS for part in parts)
+    assert re.findall(r"\w+", " ".join(parts)) == re.findall(r"\w+", story)
+
+
+@pytest.mark.parametrize("text", ["pengarna räcker inte till hyran", "", "hej " * PASSAGE_WORDS])
+def test_a_question_is_one_passage_as_it_is(text: str) -> None:
+    assert passages(text) == [text]
+
+
+def test_the_start_of_a_long_message_weighs_most(catalogue: Catalogue) -> None:
+    money, violence = "pengarna räcker inte till hyran.", "min man slår mig."
+    padding = NOISE_SV * 40
+    money_first = search(catalogue, f"{money} {padding} {violence}")
+    violence_first = search(catalogue, f"{violence} {padding} {money}")
+    assert len(money_first.hits) >= 2 and all(h.confident for h in money_first.hits[:2])
+    assert [h.service_id for h in money_first.hits[:2]] == ["financial-aid", "domestic-violence"]
+    assert [h.service_id for h in violence_first.hits[:2]] == [
+        "domestic-violence",
+        "financial-aid",
+    ]
+
+
+def test_a_worry_at_the_very_end_of_a_long_message_is_still_found(catalogue: Catalogue) -> None:
+    worry = " min man slår mig."
+    text = (NOISE_SV * 80)[: TELEGRAM_LONGEST - len(worry)] + worry
+    assert len(text) == TELEGRAM_LONGEST
+    result = search(catalogue, text)
+    assert result.answered
+    assert best(result).service_id == "domestic-violence"
+
+
+def test_saying_the_same_thing_again_and_again_adds_nothing(catalogue: Catalogue) -> None:
+    question = "pengarna räcker inte till hyran."
+    once = best(search(catalogue, question))
+    many = best(search(catalogue, " ".join([question] * 80)))
+    assert (many.service_id, many.score) == (once.service_id, once.score)
+
+
+def test_a_long_message_about_nothing_we_offer_is_not_answered(catalogue: Catalogue) -> None:
+    result = search(catalogue, NOISE_SV * 40)
+    assert not result.answered
+    assert all(not hit.confident for hit in result.hits)
+
+
+def test_every_hit_of_a_long_message_explains_its_score(catalogue: Catalogue) -> None:
+    result = search(catalogue, RENT_AND_LOST_JOB_EN, limit=5)
+    assert len(result.hits) == 5
+    for hit in result.hits:
+        assert sum(m.weight for m in hit.matched) == pytest.approx(hit.score, abs=0.05)
+        assert [m.weight for m in hit.matched] == sorted(
+            (m.weight for m in hit.matched), reverse=True
+        )
+    confident = [hit.confident for hit in result.hits]
+    assert confident == sorted(confident, reverse=True), "confident hits come first"

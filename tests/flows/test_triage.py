@@ -10,6 +10,7 @@ import yaml
 from flows.language import LOCALES
 from flows.triage import PRIORITY, default_lexicon, triage
 from flows.triage_lexicon import CATEGORIES, Lexicon, LexiconError, read_lexicon
+from flows.triage_model import FEATURE_VERSION, LONGEST_SURE_WORDS, Classifier
 from flows.triage_text import fold_word, read_words, skeleton
 
 
@@ -188,7 +189,9 @@ def test_the_evidence_names_the_lexicon_each_phrase_came_from() -> None:
 
 def test_result_carries_language_explanation_and_contract_json() -> None:
     result = triage("vi har ingen mat hemma", locale="sv")
-    assert result.as_json() == {"urgent": True, "category": "no-food", "language": "sv"}
+    assert result.as_json() == {
+        "urgent": True, "category": "no-food", "language": "sv", "level": "urgent"
+    }
     assert result.evidence[0].words == "ingen mat"
     assert "'ingen mat'" in result.explanation
     assert "(sv)" in result.explanation
@@ -269,7 +272,8 @@ def test_a_class_can_be_one_alternative_among_words(tmp_path: Path) -> None:
     lexicon = read_lexicon(tmp_path)
     for text in ("katten andas inte", "min kanin andas inte"):
         assert triage(text, locale="sv", lexicon=lexicon).category == "medical", text
-    assert not triage("pets andas inte", locale="sv", lexicon=lexicon).urgent
+    # The vocabulary alone: the shipped model would rightly worry about "andas inte".
+    assert not triage("pets andas inte", locale="sv", lexicon=lexicon, classifier=None).urgent
 
 
 def test_a_staff_added_phrase_works_without_code(tmp_path: Path) -> None:
@@ -293,3 +297,27 @@ def test_a_staff_added_phrase_works_without_code(tmp_path: Path) -> None:
 def test_words_that_only_look_like_alarm_words_stay_calm(text: str, locale: str) -> None:
     result = triage(text, locale=locale)
     assert not result.urgent, result.explanation
+
+
+def _model_that_fears(word: str) -> Classifier:
+    """A model that finds ``word`` very likely self-harm and everything else calm."""
+    classes = ["calm", *CATEGORIES]
+    weights = {f"w {word}": [0.0] * len(classes)}
+    weights[f"w {word}"][classes.index("self-harm")] = 12.0
+    return Classifier({
+        "format": "nara-triage-model", "feature_version": FEATURE_VERSION,
+        "classes": classes, "bias": [6.0] + [0.0] * len(CATEGORIES),
+        "thresholds": {"ask": 0.5, "urgent": 0.8, "calm": 0.5}, "weights": weights,
+    })
+
+
+def test_the_model_alone_judges_a_phone_length_message_urgent_but_only_asks_about_a_long_one(
+) -> None:
+    model = _model_that_fears("zebrafara")
+    short = "i am thinking about zebrafara tonight again"
+    story = " ".join(["we talked about the rent and the school trip for a while"] * 12)
+    long_story = f"{story} and zebrafara"
+    assert triage(short, locale="en", classifier=model).level == "urgent"
+    assert len(long_story.split()) > LONGEST_SURE_WORDS
+    assert triage(long_story, locale="en", classifier=model).level == "ask"
+    assert triage(story, locale="en", classifier=model).level == "calm"

@@ -15,12 +15,14 @@ def test_json_has_exactly_the_contract_shape() -> None:
     result = CliRunner().invoke(main, ["triage", "he said he will kill me", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"urgent": True, "category": "violence",
-                                         "language": "en"}
+                                         "language": "en", "level": "urgent"}
 
 
 def test_lang_is_used_as_given() -> None:
     result = CliRunner().invoke(main, ["triage", "hej", "--lang", "fa_AF", "--json"])
-    assert json.loads(result.output) == {"urgent": False, "category": None, "language": "fa_AF"}
+    assert json.loads(result.output) == {
+        "urgent": False, "category": None, "language": "fa_AF", "level": "calm"
+    }
 
 
 def test_dash_reads_one_text_per_line_and_answers_in_order() -> None:

@@ -8,8 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows import welcome
+from flows.ask import PERSON
 from flows.hours import OfficeHours
-from flows.language import LOCALES, OWN_NAMES, locale_for_telegram, telegram_language_code
+from flows.language import (
+    LOCALES,
+    OWN_NAMES,
+    is_ours,
+    locale_for_telegram,
+    telegram_language_code,
+)
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -97,3 +104,53 @@ def test_office_hours_open_close_and_next_opening() -> None:
 def test_bad_office_hours_are_refused(span: str) -> None:
     with pytest.raises(ValueError):
         OfficeHours.parse(span)
+
+
+@pytest.mark.parametrize(
+    ("telegram", "ours"),
+    [
+        ("sv", True),
+        ("en-GB", True),
+        ("fa", True),
+        ("prs", True),
+        ("fa-AF", True),
+        ("de", False),
+        ("fr", False),
+        ("tr", False),
+        ("pt-BR", False),
+        (None, False),
+        ("", False),
+    ],
+)
+def test_telegram_languages_we_have_and_those_we_do_not(telegram: str | None, ours: bool) -> None:
+    assert is_ours(telegram) is ours
+
+
+def test_an_unknown_language_gets_short_greetings_and_every_language_to_choose() -> None:
+    lines = welcome.short_greeting(municipality="Näraby kommun")
+    assert lines[0].params == {"municipality": "Näraby kommun"}
+    assert welcome.EMERGENCY in lines
+    assert welcome.GREETING_LANGUAGES == ("en", "sv")
+    reply = welcome.greeting_to_choose_language(["Hello! <b>", "Hej!"])
+    assert [(t.msgid, t.literal) for t in reply.paragraphs] == [
+        ("Hello! <b>", True),
+        ("Hej!", True),
+    ]
+    assert reply.buttons == welcome.choose_language().buttons
+
+
+@pytest.mark.parametrize("text", ["😢😢🙏", "🙏", "?!", "...", "❤️ ❤️", "👍🏽", "\u200d😔"])
+def test_emoji_signs_and_punctuation_alone_are_wordless(text: str) -> None:
+    assert welcome.wordless(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "ok", "😢 help", "112", "ሰላም", "مرحبا 🙏", "٣"])
+def test_a_letter_or_a_digit_is_words_and_nothing_is_not_wordless(text: str) -> None:
+    assert not welcome.wordless(text)
+
+
+def test_wordless_messages_get_asked_what_is_on_their_mind_and_a_person() -> None:
+    reply = welcome.without_words()
+    assert "What is on your mind?" in reply.paragraphs[0].msgid
+    assert welcome.EMERGENCY in reply.paragraphs
+    assert [[b.data for b in row] for row in reply.buttons] == [[PERSON]]

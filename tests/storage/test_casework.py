@@ -415,6 +415,37 @@ async def test_a_staff_reply_finds_its_case_through_the_post(db: Database) -> No
     assert [case.id if case else None for case in found] == [first.id, second.id, second.id, None]
 
 
+async def test_the_cards_of_a_case_are_its_posts_with_buttons(db: Database) -> None:
+    one, two = await add_resident(db, 1), await add_resident(db, 2)
+    first, _ = await open_case(db, one)
+    second, _ = await open_case(db, two)
+    head = {"msgid": "🔴 URGENT: {category}", "params": {}}
+    async with db.session() as session, session.begin():
+        await casework.record_post(
+            session,
+            chat_id=-100,
+            message_id=5,
+            case_id=first.id,
+            card={"kind": "card", "head": head},
+        )
+        await casework.record_post(session, chat_id=-100, message_id=6, case_id=first.id)
+        await casework.record_post(
+            session, chat_id=77, message_id=9, case_id=first.id, card={"kind": "reminder"}
+        )
+        await casework.record_post(
+            session, chat_id=-100, message_id=7, case_id=second.id, card={"kind": "card"}
+        )
+    async with db.session() as session:
+        cards = await casework.card_posts(session, first.id)
+        words = await casework.post_at(session, -100, 6)
+        missing = await casework.post_at(session, -100, 8)
+    assert [(p.chat_id, p.message_id, p.card) for p in cards] == [
+        (-100, 5, {"kind": "card", "head": head}),
+        (77, 9, {"kind": "reminder"}),
+    ]
+    assert words is not None and words.card is None and missing is None
+
+
 async def test_a_post_needs_a_real_case(db: Database) -> None:
     with pytest.raises(IntegrityError):
         async with db.session() as session, session.begin():

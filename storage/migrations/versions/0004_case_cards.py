@@ -1,0 +1,26 @@
+"""Case posts say which are case cards, so Claim and Close can edit every card of a case.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-03 14:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("case_posts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("card", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("case_posts", schema=None) as batch_op:
+        batch_op.drop_column("card")
