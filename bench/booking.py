@@ -10,13 +10,23 @@ in UTC, as the database returns them. Each figure is the best of three runs.
 
 Targets: p99 < 2 ms for one contact (each press of "other days" or a day computes it),
 < 50 ms for a team of 50.
+
+Then booking at once: 200 residents press a time in the same moment, each in its own
+session and transaction through storage/bookings.py's ``book`` (the bot's own pool), on a
+throwaway PostgreSQL server (tests/postgres.py) and on SQLite. They choose among
+overlapping times (every 5 minutes) of three staff members, so most lose. Prints booking
+attempts per second, how many got a time, and counts with one query the booked calls that
+overlap another of the same staff member ("double bookings"); any overlap exits 1.
+``--no-database`` skips this part; without PostgreSQL's binaries only SQLite runs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -40,6 +50,9 @@ from flows.booking_times import (  # noqa: E402
     is_bookable,
     team_free_times,
 )
+from storage import bookings as stored_bookings  # noqa: E402
+from storage import queries as stored_queries  # noqa: E402
+from storage.db import Database  # noqa: E402
 
 TZ = ZoneInfo("Europe/Stockholm")
 HOLIDAYS = PublicHolidays("SE")
@@ -133,6 +146,151 @@ def report(label: str, timings: list[float], target: float | None) -> bool:
     return ok
 
 
+RESIDENTS_AT_ONCE = 200
+BOOKING_STAFF = 3
+CALL_MINUTES, BUFFER_MINUTES = 30, 10
+# Times 09:00 .. 10:55 every 5 minutes: each overlaps its neighbours, so most presses lose.
+BOOKING_DAY = datetime(2026, 12, 8, 9, 0, tzinfo=TZ)
+BOOKING_STARTS = [BOOKING_DAY + timedelta(minutes=5 * step) for step in range(24)]
+BOOKED_AT = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+# Pairs of booked calls of one staff member whose times overlap (ends are exclusive).
+OVERLAPS = {
+    "postgresql": """
+        SELECT count(*) FROM bookings a JOIN bookings b
+          ON a.staff_id = b.staff_id AND a.id < b.id
+        WHERE a.status = 'booked' AND b.status = 'booked'
+          AND a.start_at < b.start_at + make_interval(mins => b.minutes)
+          AND b.start_at < a.start_at + make_interval(mins => a.minutes)
+    """,
+    "sqlite": """
+        SELECT count(*) FROM bookings a JOIN bookings b
+          ON a.staff_id = b.staff_id AND a.id < b.id
+        WHERE a.status = 'booked' AND b.status = 'booked'
+          AND unixepoch(a.start_at) < unixepoch(b.start_at) + b.minutes * 60
+          AND unixepoch(b.start_at) < unixepoch(a.start_at) + a.minutes * 60
+    """,
+}
+
+
+async def book_at_once(url: str) -> tuple[float, int, int]:
+    """Let 200 residents book at once on ``url``; return attempts/s, booked, double bookings."""
+    from sqlalchemy import text
+
+    db = Database(url)
+    try:
+        await db.upgrade()
+        async with db.session() as session, session.begin():
+            staff = [
+                (
+                    await stored_queries.add_staff_member(
+                        session,
+                        telegram_user_id=900 + n,
+                        name=f"Staff {n}",
+                        role="caseworker",
+                        now=BOOKED_AT,
+                    )
+                ).id
+                for n in range(BOOKING_STAFF)
+            ]
+            residents = [
+                (
+                    await stored_queries.meet_resident(
+                        session, telegram_user_id=user, chat_id=user, locale="sv", now=BOOKED_AT
+                    )
+                )[0].id
+                for user in range(1, RESIDENTS_AT_ONCE + 1)
+            ]
+        chooser = random.Random(20261208)
+        presses = [
+            (resident, chooser.choice(staff), chooser.choice(BOOKING_STARTS))
+            for resident in residents
+        ]
+
+        async def press(resident: int, staff_id: int, start: datetime) -> bool:
+            async with db.session() as session, session.begin():
+                booking = await stored_bookings.book(
+                    session,
+                    resident_id=resident,
+                    staff_id=staff_id,
+                    start=start,
+                    minutes=CALL_MINUTES,
+                    buffer_minutes=BUFFER_MINUTES,
+                    how="phone",
+                    phone="0701234567",
+                    now=BOOKED_AT,
+                )
+                return booking is not None
+
+        began = time.perf_counter()
+        results = await asyncio.gather(*(press(*one) for one in presses))
+        took = time.perf_counter() - began
+        async with db.session() as session:
+            overlaps = int(await session.scalar(text(OVERLAPS[db.dialect])) or 0)
+            stored = int(
+                await session.scalar(text("SELECT count(*) FROM bookings WHERE status = 'booked'"))
+                or 0
+            )
+        if stored != sum(results):
+            raise RuntimeError(f"{sum(results)} presses won but {stored} calls are stored")
+        return RESIDENTS_AT_ONCE / took, sum(results), overlaps
+    finally:
+        await db.close()
+
+
+async def postgres_url(server: Any) -> str:
+    import asyncpg
+
+    connection = await asyncpg.connect(server.dsn())
+    try:
+        await connection.execute('CREATE DATABASE "nara_bench"')
+    finally:
+        await connection.close()
+    return str(server.url("nara_bench"))
+
+
+def booking_at_once() -> bool:
+    """Run the 200-at-once booking on PostgreSQL (when installed) and SQLite; True if no overlap."""
+    from tests.postgres import PostgresServer, PostgresUnavailable
+
+    print(
+        f"\nBooking at once: {RESIDENTS_AT_ONCE} residents, each in its own transaction, press"
+        f" one of {len(BOOKING_STARTS)} overlapping times of {BOOKING_STAFF} staff"
+        f" ({CALL_MINUTES}-minute calls, {BUFFER_MINUTES} minutes between)"
+    )
+    ok = True
+    runs: list[tuple[str, Callable[[], Any]]] = []
+    server: PostgresServer | None = None
+    try:
+        server = PostgresServer()
+    except PostgresUnavailable as missing:
+        print(f"  PostgreSQL skipped: {missing}")
+    folder = tempfile.TemporaryDirectory(prefix="nara-bench-")
+    if server is not None:
+        started = server
+
+        async def on_postgres() -> tuple[float, int, int]:
+            return await book_at_once(await postgres_url(started))
+
+        runs.append(("PostgreSQL", on_postgres))
+    runs.append(("SQLite", lambda: book_at_once(f"sqlite+aiosqlite:///{folder.name}/nara.db")))
+    try:
+        if server is not None:
+            server.start()
+        for label, run in runs:
+            per_second, won, overlaps = asyncio.run(run())
+            print(
+                f"  {label:11} {per_second:7.0f} booking attempts/s   {won} of"
+                f" {RESIDENTS_AT_ONCE} got a time   double bookings: {overlaps}"
+            )
+            ok &= overlaps == 0
+    finally:
+        if server is not None:
+            server.stop()
+        folder.cleanup()
+    return ok
+
+
 def main() -> int:
     chooser = random.Random(20261130)
     staff = [made_up_staff(chooser) for _ in range(TEAM_SIZE)]
@@ -184,6 +342,9 @@ def main() -> int:
     ok &= report("team free times, whole window", team_all, TARGET_P99_MS["team"])
     ok &= report("team free times on one day", team_day, TARGET_P99_MS["team"])
     print("\nall targets met" if ok else "\nsome targets missed")
+    if "--no-database" not in sys.argv[1:] and not booking_at_once():
+        print("DOUBLE BOOKINGS: the database let two calls of one person overlap")
+        return 1
     return 0 if ok else 1
 
 

@@ -17,21 +17,23 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.courier import utcnow
 from bot.logs import configure_logging
 from bot.runtime import Nara
 from bot.settings import Settings
+from flows.availability import WeeklyHours
 from flows.language import DEFAULT_LOCALE, LOCALES, OWN_NAMES, RIGHT_TO_LEFT, telegram_language_code
-from storage import queries
+from storage import hours, queries
 from tgserver import World, setup_routes
 
 # Only ever accepted by the built-in server; shaped like a real token so every code path is real.
@@ -78,6 +80,9 @@ STAFF = (
     StaffPerson("Sara", "handläggare", "caseworker"),
     StaffPerson("Jonas", "jour", "supervisor"),
 )
+# Hours for booked calls, so "Book a call" offers times at once; /hours in the staff pane
+# changes them (and a kept database keeps the change).
+STAFF_HOURS = "mon-fri 09:00-16:00"
 
 
 class PortInUse(Exception):
@@ -219,15 +224,22 @@ def build_world() -> tuple[World, int, dict[str, int]]:
 
 
 async def register_staff(nara: Nara, staff_ids: Mapping[str, int]) -> None:
-    """Make the sandbox's staff people staff in the bot's database (migrating it first)."""
+    """Make the sandbox's staff people staff in the bot's database (migrating it first).
+
+    Each gets :data:`STAFF_HOURS` for booked calls unless they already have hours.
+    """
     await nara.db.upgrade()
-    now = datetime.now(UTC)
+    now = nara.clock()
     async with nara.db.session() as session, session.begin():
         for person in STAFF:
-            await queries.add_staff_member(
+            member = await queries.add_staff_member(
                 session, telegram_user_id=staff_ids[person.name], name=person.name,
                 role=person.role, now=now,
             )
+            if await hours.hours_of(session, member.id) is None:
+                await hours.set_hours(
+                    session, member.id, now=now, weekly=WeeklyHours.parse(STAFF_HOURS)
+                )
 
 
 def _sandbox_info(sandbox: Sandbox) -> dict[str, Any]:
@@ -272,12 +284,15 @@ def add_page_routes(app: web.Application, sandbox_ref: list[Sandbox]) -> None:
 
 
 @asynccontextmanager
-async def running_sandbox(settings: Settings) -> AsyncIterator[Sandbox]:
+async def running_sandbox(
+    settings: Settings, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Sandbox]:
     """Run the built-in Telegram, the bot and the page on ``settings``' host and port.
 
     Args:
         settings: The configuration; the token, Bot API URL, webhook and staff chat are
             replaced by the sandbox's own. Port 0 picks a free port.
+        clock: The bot's "now" (tests set it to a known weekday); the real time if None.
 
     Yields:
         The running sandbox; it stops (and its temporary database goes) on leaving.
@@ -300,7 +315,7 @@ async def running_sandbox(settings: Settings) -> AsyncIterator[Sandbox]:
             setup_routes(app, world)
             add_page_routes(app, sandbox_ref)
 
-        nara = Nara(settings, add_routes=add_routes)
+        nara = Nara(settings, add_routes=add_routes, clock=clock or utcnow)
         sandbox = Sandbox(
             url=f"http://{_browser_host(settings.http_host)}:{settings.http_port}/",
             settings=settings,

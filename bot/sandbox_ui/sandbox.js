@@ -235,10 +235,27 @@
     }
   }
 
-  function copySafe(from, to) {
+  // Telegram makes a bare address in a message a link; so does the sandbox.
+  const BARE_URL = /https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]'»”]/g;
+
+  function linkedText(text) {
+    const fragment = document.createDocumentFragment();
+    let from = 0;
+    for (const found of text.matchAll(BARE_URL)) {
+      const href = safeUrl(found[0]);
+      if (!href) continue;
+      fragment.append(document.createTextNode(text.slice(from, found.index)));
+      fragment.append(el("a", { href, target: "_blank", rel: "noopener noreferrer", text: found[0] }));
+      from = found.index + found[0].length;
+    }
+    fragment.append(document.createTextNode(text.slice(from)));
+    return fragment;
+  }
+
+  function copySafe(from, to, inLink = false) {
     for (const node of from.childNodes) {
       if (node.nodeType === Node.TEXT_NODE) {
-        to.append(document.createTextNode(node.data));
+        to.append(inLink ? document.createTextNode(node.data) : linkedText(node.data));
         continue;
       }
       if (node.nodeType !== Node.ELEMENT_NODE || DROPPED.has(node.tagName)) continue;
@@ -256,10 +273,11 @@
         if (language && /^language-[\w+#-]{1,32}$/.test(language)) copy.className = language;
       }
       if (copy) {
-        copySafe(node, copy);
+        // As in Telegram, code and preformatted text keep their addresses as plain text.
+        copySafe(node, copy, inLink || ["A", "CODE", "PRE"].includes(copy.tagName));
         to.append(copy);
       } else {
-        copySafe(node, to);
+        copySafe(node, to, inLink);
       }
     }
   }
@@ -1135,6 +1153,38 @@
     document.querySelector(`.pane-tabs [data-view="${view}"] .unread`).hidden = false;
   }
 
+  // A link to our own bot (https://t.me/<bot>?start=CODE) opens the bot in Telegram, as
+  // /start CODE from whoever taps it: here, from the resident picked in the resident pane.
+  function botStartOf(href) {
+    const username = store.info && store.info.bot.username;
+    let url;
+    try {
+      url = new URL(href);
+    } catch (_) {
+      return null;
+    }
+    if (!username || !["t.me", "telegram.me"].includes(url.hostname)) return null;
+    if (url.pathname.slice(1).toLowerCase() !== username.toLowerCase()) return null;
+    const payload = url.searchParams.get("start");
+    if (payload === null || payload === "") return "/start";
+    return /^[A-Za-z0-9_-]{1,64}$/.test(payload) ? `/start ${payload}` : null;
+  }
+
+  function openBotLink(event) {
+    const link = event.target.closest && event.target.closest("a[href]");
+    if (!link) return;
+    const command = botStartOf(link.href);
+    if (command === null) return;
+    event.preventDefault();
+    if (residentPanel.userId === null) {
+      toast("Pick or create a resident first: the link opens their chat with the bot.",
+        { alert: true });
+      return;
+    }
+    showView("resident");
+    residentPanel.sendText(command);
+  }
+
   function setUpViews() {
     arrowKeys([...document.querySelectorAll(".pane-tabs [role=tab]")],
       (tab, focus) => showView(tab.dataset.view, focus));
@@ -1158,6 +1208,7 @@
         : "Staff can write to Nära privately too."),
     });
     store.panels = [residentPanel, staffPanel];
+    document.addEventListener("click", openBotLink);
     residentPanel.show(null, null);
     staffPanel.show(null, null);
 
