@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -13,6 +15,21 @@ from storage.db import Database
 from tests.postgres import PostgresServer, PostgresUnavailable
 
 _names = itertools.count()
+
+# Screenshots and other files the tests leave for people to look at (test-artifacts/).
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List the screenshots this run made (the RTL safety replies, the sandbox demos)."""
+    made = sorted(
+        path for path in ARTIFACTS.glob("*") if path.is_file() and path.stat().st_mtime >= _STARTED
+    )
+    if made:
+        terminalreporter.section("files for people to look at")
+        for path in made:
+            terminalreporter.write_line(str(path))
 
 
 @pytest.fixture(scope="session")
