@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot import casework
 from bot.courier import stored_file
-from bot.i18n import clock, plain, written_day
+from bot.i18n import clock, day_and_time, plain, written_day
 from bot.turn import Turn, current_turn
 from flows import booking, welcome
 from flows.availability import Availability
@@ -140,7 +140,7 @@ def _day_label(day: date, locale: str) -> str:
 def _when(turn: Turn, start: datetime, locale: str) -> str:
     """A start written out: "tisdag 8 december 09:00"."""
     local = start.astimezone(turn.settings.zone)
-    return f"{written_day(local, locale)} {clock(local, locale)}"
+    return day_and_time(written_day(local, locale), clock(local, locale), locale)
 
 
 def _span(turn: Turn, start: datetime, minutes: int, locale: str) -> str:

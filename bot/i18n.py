@@ -154,6 +154,12 @@ def written_day(day: date | datetime, locale: str | None = None) -> str:
     return format_date(day, pattern, locale=where)
 
 
+def day_and_time(day: str, time_of_day: str, locale: str | None = None) -> str:
+    """Join a written day and a time as the locale does: "Monday, March 8, 9:40 AM"."""
+    where = babel_locale(locale or current_locale.get())
+    return str(where.datetime_formats["medium"]).format(time_of_day, day)
+
+
 def when(moment: datetime, locale: str | None = None) -> str:
     """Return a weekday, date and time as the locale writes them, without seconds."""
     where = babel_locale(locale or current_locale.get())
