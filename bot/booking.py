@@ -715,6 +715,11 @@ async def run_booking_timer(turn: Turn, timer: Timer) -> None:
     # A reminder of a time the call no longer has (moved), or that came too late, is dropped.
     if before is None or call.start_at - before != timer.due_at or turn.now >= call.start_at:
         return
+    # Late after a stop: when a nearer reminder is due too, only that one speaks (never
+    # "tomorrow" for a call within the hour).
+    if any(turn.now >= call.start_at - other for other in bookings.REMINDERS.values()
+           if other < before):
+        return
     resident, staff = await _people(turn, call)
     if resident is not None and resident.blocked_at is None:
         view = _call_view(turn, call, staff, resident.locale)

@@ -583,3 +583,38 @@ async def test_reminders_due_while_the_bot_was_down_come_once_after_a_restart(
         await amal.say("/bookings")
         assert "Du har inga bokade samtal" in (await amal.next_message()).text
         assert await amal.unread_messages() == []
+
+
+async def test_after_a_long_stop_only_the_nearest_reminder_comes(
+    telegram: LocalTelegram, tg: SandboxClient, any_database_url: str
+) -> None:
+    sara = await tg.add_user("Sara", language_code="sv")
+    amal = await tg.add_user("Amal", language_code="sv")
+    clock = MovableClock()
+    monday = _monday_ahead(clock())
+    clock.advance(local(monday, 8) - clock())
+    settings = bot_settings(telegram.url, any_database_url, timezone="Europe/Stockholm")
+    async with running_bot(settings, clock) as nara:
+        await register_staff(nara, (sara, "Sara", "caseworker"))
+        async with nara.db.session() as session, session.begin():
+            member = await queries.active_staff_member(session, sara.id)
+            assert member is not None
+            await hours.set_hours(session, member.id, now=clock(), weekly=WeeklyHours.parse(WEEKLY))
+        await sara.say("/start")
+        await sara.next_message()
+        await amal.say("/book")
+        how = await pick(amal, await amal.next_message(), 1, "10:20")
+        await amal.press("Videosamtal", message=how)
+        await amal.next_message()
+        await amal.next_message()
+        await sara.next_message()
+    # Down from Monday morning until 40 minutes before Tuesday's 10:20 call.
+    clock.advance(local(monday + timedelta(days=1), 9, 40) - clock())
+    async with running_bot(settings, clock):
+        reminder = await amal.next_message()
+        assert "om en timme" in reminder.text and "i morgon" not in reminder.text
+        assert "om en timme" in (await sara.next_message()).text
+        await amal.say("/bookings")
+        listing = await amal.next_message()
+        assert "i morgon" not in listing.text
+        assert await amal.unread_messages() == []
