@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -545,15 +546,20 @@ async def test_booking_while_in_a_case_keeps_the_case_conversation(
         assert resident.preferred_how == "phone"
 
 
-async def test_reminders_due_while_the_bot_was_down_come_once_after_a_restart(
-    telegram: LocalTelegram, tg: SandboxClient, any_database_url: str
-) -> None:
+async def _video_call_tuesday_1020(
+    telegram: LocalTelegram, tg: SandboxClient, database_url: str
+) -> tuple[Any, Any, MovableClock, date, Any]:
+    """Book Amal a video call with Sara at 10:20 the day after a Monday, then stop the bot.
+
+    Returns Sara, Amal, the bot's clock (Monday 08:00 and a little), that Monday and the
+    settings to start the bot again with.
+    """
     sara = await tg.add_user("Sara", language_code="sv")
     amal = await tg.add_user("Amal", language_code="sv")
     clock = MovableClock()
     monday = _monday_ahead(clock())
     clock.advance(local(monday, 8) - clock())
-    settings = bot_settings(telegram.url, any_database_url, timezone="Europe/Stockholm")
+    settings = bot_settings(telegram.url, database_url, timezone="Europe/Stockholm")
     async with running_bot(settings, clock) as nara:
         await register_staff(nara, (sara, "Sara", "caseworker"))
         async with nara.db.session() as session, session.begin():
@@ -568,6 +574,15 @@ async def test_reminders_due_while_the_bot_was_down_come_once_after_a_restart(
         await amal.next_message()
         await amal.next_message()
         await sara.next_message()
+    return sara, amal, clock, monday, settings
+
+
+async def test_reminders_due_while_the_bot_was_down_come_once_after_a_restart(
+    telegram: LocalTelegram, tg: SandboxClient, any_database_url: str
+) -> None:
+    sara, amal, clock, monday, settings = await _video_call_tuesday_1020(
+        telegram, tg, any_database_url
+    )
     # Down over the day-before reminder (Monday 10:20); up again at Monday 12:00.
     clock.advance(local(monday, 12) - clock())
     async with running_bot(settings, clock):
@@ -588,26 +603,9 @@ async def test_reminders_due_while_the_bot_was_down_come_once_after_a_restart(
 async def test_after_a_long_stop_only_the_nearest_reminder_comes(
     telegram: LocalTelegram, tg: SandboxClient, any_database_url: str
 ) -> None:
-    sara = await tg.add_user("Sara", language_code="sv")
-    amal = await tg.add_user("Amal", language_code="sv")
-    clock = MovableClock()
-    monday = _monday_ahead(clock())
-    clock.advance(local(monday, 8) - clock())
-    settings = bot_settings(telegram.url, any_database_url, timezone="Europe/Stockholm")
-    async with running_bot(settings, clock) as nara:
-        await register_staff(nara, (sara, "Sara", "caseworker"))
-        async with nara.db.session() as session, session.begin():
-            member = await queries.active_staff_member(session, sara.id)
-            assert member is not None
-            await hours.set_hours(session, member.id, now=clock(), weekly=WeeklyHours.parse(WEEKLY))
-        await sara.say("/start")
-        await sara.next_message()
-        await amal.say("/book")
-        how = await pick(amal, await amal.next_message(), 1, "10:20")
-        await amal.press("Videosamtal", message=how)
-        await amal.next_message()
-        await amal.next_message()
-        await sara.next_message()
+    sara, amal, clock, monday, settings = await _video_call_tuesday_1020(
+        telegram, tg, any_database_url
+    )
     # Down from Monday morning until 40 minutes before Tuesday's 10:20 call.
     clock.advance(local(monday + timedelta(days=1), 9, 40) - clock())
     async with running_bot(settings, clock):
