@@ -1,6 +1,6 @@
 """Free times for booking a call: `.venv/bin/python bench/booking.py`.
 
-Prints p50/p99 milliseconds of the pure computations (flows/booking_times.py) for one
+Prints p50/p99 milliseconds of the pure computations (flows/calls/times.py) for one
 contact and for a reception team of 50, over a 14-day window, Stockholm time and Swedish
 holidays, at moments spread over 2026-11-30 .. 2026-12-18 (so Christmas falls inside
 the window). The staff are made up but realistic: four kinds of weekly hours, part-timers,
@@ -37,13 +37,13 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.availability import (  # noqa: E402
+from flows.calls.availability import (  # noqa: E402
     Availability,
     DayException,
     PublicHolidays,
     WeeklyHours,
 )
-from flows.booking_times import (  # noqa: E402
+from flows.calls.times import (  # noqa: E402
     Booking,
     days_with_free_times,
     free_times,

@@ -1,7 +1,7 @@
 """Benchmark triage: quality per language on the labelled splits, and time per message.
 
-Run: .venv/bin/python bench/triage.py [--split holdout|dev] [--lang CODE] [--show] [--rules-only]
-     [--vocabulary DIR]
+Run: .venv/bin/python bench/triage.py [--split holdout|dev] [--lang CODE] [--author NAME]
+     [--show] [--rules-only] [--vocabulary DIR]
 
 Quality, per language: "caught" is the share of urgent messages judged urgent or asked
 about ("are you safe right now?"), "urgent" the share judged urgent; "alerted" and
@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows.language import LOCALES, detect_language  # noqa: E402
-from flows.triage import LEXICON_FOLDER, default_classifier, triage  # noqa: E402
-from flows.triage_lexicon import read_lexicon  # noqa: E402
-from flows.triage_quality import Scores, read_ordinary, read_split, score  # noqa: E402
+from flows.triage.classify import LEXICON_FOLDER, default_classifier, triage  # noqa: E402
+from flows.triage.lexicon import read_lexicon  # noqa: E402
+from flows.triage.quality import Scores, read_ordinary, read_split, score  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "triage"
 TARGETS = {"caught": 0.97, "urgent": 0.90, "alerted": 0.05, "asked": 0.10}
@@ -72,6 +72,8 @@ def main() -> None:
     parser.add_argument("--lang", choices=LOCALES, action="append")
     parser.add_argument("--show", action="store_true", help="list misses and false alarms")
     parser.add_argument("--rules-only", action="store_true", help="the vocabulary alone")
+    parser.add_argument("--author", action="append", default=[],
+                        help="only these files, by name (e.g. holdout-4)")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--vocabulary", type=Path, default=LEXICON_FOLDER,
                         help="a vocabulary folder (a copy being edited)")
@@ -83,7 +85,7 @@ def main() -> None:
     model = None if args.rules_only else default_classifier()
     model_ms = (time.perf_counter() - started) * 1000
     names = args.split or ["holdout", "dev"]
-    splits = {name: read_split(DATA / name) for name in names}
+    splits = {name: read_split(DATA / name, tuple(args.author)) for name in names}
 
     print("Triage quality (caught: urgent or asked; urgent: urgent alone; alerted/asked: "
           "calm messages judged urgent / asked about)")

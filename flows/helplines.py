@@ -42,7 +42,7 @@ from typing import Final
 import yaml
 
 from flows.language import DEFAULT_LOCALE, LOCALES
-from flows.triage_lexicon import CATEGORIES
+from flows.triage.lexicon import CATEGORIES
 
 CATALOGUE: Final = Path(__file__).resolve().parent.parent / "catalogue"
 SWEDEN: Final = CATALOGUE / "helplines.yaml"

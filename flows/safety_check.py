@@ -1,6 +1,6 @@
 """The "ask" level of triage: when unsure, give the numbers and ask one plain question.
 
-Triage is sometimes unsure (:mod:`flows.triage`): a message reads like danger but
+Triage is sometimes unsure (:mod:`flows.triage.classify`): a message reads like danger but
 also like a joke, or the model is only half sure. Then the resident gets, at once, the
 right numbers and "Are you safe right now?" with three buttons:
 
@@ -25,7 +25,7 @@ from typing import Final
 
 from flows.helplines import Helpline
 from flows.replies import N_, Button, Reply, Text
-from flows.triage_lexicon import CATEGORIES
+from flows.triage.lexicon import CATEGORIES
 from flows.urgent import CATEGORY_NAMES, MARK_NOT_URGENT, helpline_line
 
 SAFE_BUTTON: Final = "safe"

@@ -3,7 +3,7 @@
 Run: make triage-model   (or .venv/bin/python scripts/train_triage.py [--check])
 
 Reads every labelled file under ``tests/data/triage/dev/`` (never the holdout), turns
-each message into the features of :func:`flows.triage_model.features`, and fits a
+each message into the features of :func:`flows.triage.model.features`, and fits a
 multinomial logistic regression (scikit-learn, deterministic: lbfgs, no random
 state involved). Thresholds are chosen on out-of-fold scores: each author's file is
 scored by a model trained without it, so the figures are those of a stranger's
@@ -34,10 +34,10 @@ from scipy.sparse import csr_matrix  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 from flows.catalogue import default_catalogue_path, load_catalogue  # noqa: E402
-from flows.triage import combine, default_lexicon, triage  # noqa: E402
-from flows.triage_lexicon import CATEGORIES  # noqa: E402
-from flows.triage_model import CALM, FEATURE_VERSION, Classifier, Risk, features  # noqa: E402
-from flows.triage_quality import Labelled, read_labelled, read_ordinary  # noqa: E402
+from flows.triage.classify import combine, default_lexicon, triage  # noqa: E402
+from flows.triage.lexicon import CATEGORIES  # noqa: E402
+from flows.triage.model import CALM, FEATURE_VERSION, Classifier, Risk, features  # noqa: E402
+from flows.triage.quality import Labelled, read_labelled, read_ordinary  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "triage" / "dev"
 SEARCH_DEV = ROOT / "tests" / "data" / "search" / "dev"

@@ -10,7 +10,7 @@ rolls back only the attempt, and the update's transaction goes on to answer the 
 
 Cancelling and moving are conditional UPDATEs (``WHERE status = 'booked'`` and the
 sequence read before): a resident and a staff member pressing Cancel at once change the
-booking once. Reminders are rows in ``timers`` (see :mod:`bot.timers`), written in the
+booking once. Reminders are rows in ``timers`` (see :mod:`bot.app.timers`), written in the
 same transaction as the booking, so a booking never exists without its reminders.
 
 Nothing here commits.

@@ -2,7 +2,7 @@
 
 What booking reads (kept stable; other modules call these)::
 
-    async def availability_of(session, staff_id: int) -> flows.availability.Availability | None
+    async def availability_of(session, staff_id: int) -> Availability | None
         # One staff member's hours, rules and every day that differs from the weekly
         # hours. None when they have no weekly hours, or are no longer staff.
 
@@ -10,12 +10,12 @@ What booking reads (kept stable; other modules call these)::
         # Every active staff member with weekly hours, by id (the reception team, in a
         # stable order for ties), each with their Availability.
 
-Public holidays are not stored: they come from :class:`flows.availability.PublicHolidays`
+Public holidays are not stored: they come from :class:`flows.calls.availability.PublicHolidays`
 for the municipality's country (``Settings.public_holidays``); a day stored here wins
 over them, so an "open" day opens a holiday and an "off" or "sick" day closes any day.
 
-The weekly hours are stored in the notation of :mod:`flows.availability`, as
-:meth:`~flows.availability.WeeklyHours.format` writes it, so what a staff member sees is
+The weekly hours are stored in the notation of :mod:`flows.calls.availability`, as
+:meth:`~flows.calls.availability.WeeklyHours.format` writes it, so what a staff member sees is
 what they typed, tidied. "Which write wins" is decided by the database: each write is one
 ``INSERT ... ON CONFLICT DO UPDATE`` on the primary key or the unique (staff, day) index.
 Nothing here commits: the caller's transaction keeps a day and what it causes (the
@@ -32,7 +32,7 @@ from sqlalchemy import Table, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.availability import (
+from flows.calls.availability import (
     Availability,
     DayException,
     TimeRange,
@@ -151,7 +151,7 @@ async def set_hours(
 
     Someone with nothing set yet gets the defaults (30-minute calls, 10 minutes between,
     2 hours' notice, 14 days ahead) for what is not given, and no weekly hours unless
-    given. The values are checked by the caller (:mod:`flows.staff_hours`).
+    given. The values are checked by the caller (:mod:`flows.calls.staff_hours`).
 
     Returns:
         The staff member's hours as they now are.

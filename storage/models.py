@@ -334,7 +334,7 @@ class StaffHours(Base):
     __tablename__ = "staff_hours"
 
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
-    # The notation of flows/availability.py: "mon-fri 09:00-12:00,13:00-16:00".
+    # The notation of flows/calls/availability.py: "mon-fri 09:00-12:00,13:00-16:00".
     weekly: Mapped[str] = mapped_column(String(400))
     meeting_minutes: Mapped[int] = mapped_column(default=30)
     buffer_minutes: Mapped[int] = mapped_column(default=10)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from flows.triage import LEXICON_FOLDER, MODEL_FILE
-from flows.triage_lexicon import CATEGORIES
-from flows.triage_model import FEATURE_VERSION
+from flows.triage.classify import LEXICON_FOLDER, MODEL_FILE
+from flows.triage.lexicon import CATEGORIES
+from flows.triage.model import FEATURE_VERSION
 
 
 def vocabulary_with(tmp_path: Path, category: str, phrase: str) -> Path:

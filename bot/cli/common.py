@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from bot.settings import ConfigError, Settings, exit_on_config_error, load_settings
+from bot.core.settings import ConfigError, Settings, exit_on_config_error, load_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 
 from bot.cli.common import data_files_or_exit, settings_or_exit
-from bot.settings import ConfigError, exit_on_config_error
+from bot.core.settings import ConfigError, exit_on_config_error
 
 
 @click.command()
 def run() -> None:
     """Run the bot against the configured Bot API."""
-    from bot.runtime import run_bot
+    from bot.app.runtime import run_bot
 
     settings = settings_or_exit()
     try:
@@ -24,7 +24,7 @@ def run() -> None:
 @click.command()
 def sandbox() -> None:
     """Run the bot on a built-in local Telegram, with a browser chat (no token, no internet)."""
-    from bot.sandbox import SETTINGS_OVERRIDES, run_sandbox
+    from bot.sandbox.server import SETTINGS_OVERRIDES, run_sandbox
 
     settings = data_files_or_exit(settings_or_exit(**SETTINGS_OVERRIDES))
     raise SystemExit(run_sandbox(settings))

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.common import run_in_transaction, settings_or_exit
-from bot.settings import ConfigError, Settings, exit_on_config_error
-from flows.contact import invite_link
+from bot.core.settings import ConfigError, Settings, exit_on_config_error
+from flows.calls.contact import invite_link
 from storage.models import STAFF_ROLES
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from flows.availability import TimeRange
+    from flows.calls.availability import TimeRange
     from storage.models import StaffDay, StaffHours
 
 
@@ -78,7 +78,7 @@ def staff_list(include_removed: bool) -> None:
 @click.option("--telegram-id", type=int, required=True, help="Their numeric Telegram user id.")
 def staff_remove(telegram_id: int) -> None:
     """Take away a staff member's access (their actions stay in the audit log)."""
-    from bot import contact
+    from bot.calls import contact
     from storage import casework, queries
 
     async def remove(session: AsyncSession) -> tuple[list[int], int] | None:
@@ -165,7 +165,7 @@ def _bot_username(settings: Settings) -> str:
 @click.option("--chat-id", type=int, help="Only the resident in this chat (default: all of them).")
 def staff_handover(giver_id: int, taker_id: int, chat_id: int | None) -> None:
     """Hand a staff member's residents (or one) over to a colleague; each resident is told."""
-    from bot import contact
+    from bot.calls import contact
     from storage import contacts, queries
 
     settings = settings_or_exit()
@@ -243,10 +243,10 @@ def staff_hours(
     show: bool,
 ) -> None:
     """Set when a staff member takes booked calls: weekly hours, call length, days off."""
-    from bot.hours import record_sick_day
-    from bot.turn import Turn
-    from flows import staff_hours as rules
-    from flows.availability import HoursError, WeeklyHours, format_ranges, parse_ranges
+    from bot.calls.hours import record_sick_day
+    from bot.core.turn import Turn
+    from flows.calls import staff_hours as rules
+    from flows.calls.availability import HoursError, WeeklyHours, format_ranges, parse_ranges
     from storage import hours, queries
 
     def read_date(text: str, option: str) -> date:

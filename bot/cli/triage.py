@@ -17,8 +17,8 @@ import sys
 import click
 
 from flows.language import LOCALES
-from flows.triage import ModelError, Triage, default_lexicon, read_vocabulary, triage
-from flows.triage_lexicon import LexiconError
+from flows.triage.classify import ModelError, Triage, default_lexicon, read_vocabulary, triage
+from flows.triage.lexicon import LexiconError
 
 
 def _readable(text: str, result: Triage) -> str:

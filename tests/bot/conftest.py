@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.runtime import Nara
+from bot.app.runtime import Nara
 from tests.bot.harness import (
     LocalTelegram,
     Office,

@@ -13,8 +13,8 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.runtime import Nara
-from bot.settings import Settings, load_settings
+from bot.app.runtime import Nara
+from bot.core.settings import Settings, load_settings
 from storage import queries
 from tgserver import SandboxClient, World, create_app
 from tgserver.botapi import BOT_API_STATE

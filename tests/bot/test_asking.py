@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.runtime import Nara
+from bot.app.runtime import Nara
 from storage import queries
 from tgserver import SandboxClient
 

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,17 +23,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.runtime import Nara
-from flows.availability import PublicHolidays, WeeklyHours
-from storage import contacts, hours, queries
+from bot.app.runtime import Nara
+from flows.calls.availability import PublicHolidays, WeeklyHours
+from storage import bookings, contacts, hours, queries
 from storage.models import AuditEntry, Booking, Timer
 from tests.bot.harness import (
     LocalTelegram,
     MovableClock,
     bot_settings,
     register_staff,
+    query,
     running_bot,
 )
+from tests.bot.processes import BotProcess
 from tgserver import SandboxClient
 from tgserver.client import ChatMessage, SandboxUser
 
@@ -616,3 +618,159 @@ async def test_after_a_long_stop_only_the_nearest_reminder_comes(
         listing = await amal.next_message()
         assert "i morgon" not in listing.text
         assert await amal.unread_messages() == []
+
+
+@pytest.mark.slow
+async def test_a_due_reminder_survives_a_sigkill_and_arrives_once(
+    telegram: LocalTelegram, tg: SandboxClient, tmp_path: Path, any_database_url: str
+) -> None:
+    """``nara run`` as a real process takes a due reminder while Telegram refuses every
+    message, is killed with SIGKILL, and a new process delivers the reminder exactly once."""
+    sara = await tg.add_user("Sara", language_code="sv")
+    amal = await tg.add_user("Amal", language_code="sv")
+    # The process runs on the real clock: the call is 30 minutes from now, so its one-hour
+    # reminder is due at once. It was booked three hours ago (the in-process bot's clock is
+    # moved back, so it does not send the reminder itself).
+    start = (datetime.now(UTC) + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    clock = MovableClock()
+    clock.advance(start - timedelta(hours=3) - clock())
+    settings = bot_settings(telegram.url, any_database_url, timezone="Europe/Stockholm")
+    async with running_bot(settings, clock) as nara:
+        await register_staff(nara, (sara, "Sara", "caseworker"))
+        for person in (sara, amal):
+            await person.say("/start")
+            await person.next_message()
+        async with nara.db.session() as session, session.begin():
+            resident = await queries.find_resident(session, amal.id)
+            member = await queries.active_staff_member(session, sara.id)
+            assert resident is not None and member is not None
+            call = await bookings.book(
+                session, resident_id=resident.id, staff_id=member.id, start=start, minutes=30,
+                buffer_minutes=10, how="video", phone=None, now=clock(),
+            )
+            assert call is not None
+            booking_id = call.id
+
+    async def reminders_left() -> int:
+        rows = await query(
+            any_database_url,
+            f"SELECT count(*) FROM timers WHERE booking_id = {booking_id} "
+            f"AND done_at IS NULL AND kind <> '{bookings.CALL_OVER}'",
+        )
+        return int(rows[0][0])
+
+    assert await reminders_left() == 1  # the day-before reminder was already past
+    refused = telegram.world.faults.fail_next("sendMessage", count=10_000, status=502)
+    process = BotProcess(
+        telegram_url=telegram.url,
+        database_url=any_database_url,
+        log_path=tmp_path / "bot.log",
+        webhook=False,
+    )
+    await process.start()
+    await BotProcess.wait_until(lambda: (refused.count or 0) < 10_000, "the reminder to be tried")
+    await process.kill_and_fence(telegram)
+    telegram.world.faults.clear()
+    # The killed process had taken the reminder: it waits in the outbox, not in the timers.
+    assert await reminders_left() == 0
+    assert await amal.unread_messages() == []
+    await process.start()
+    reminder = await amal.next_message()
+    assert "om en timme" in reminder.text
+    assert "om en timme" in (await sara.next_message()).text
+
+    async def outbox_empty() -> bool:
+        rows = await query(
+            any_database_url,
+            "SELECT count(*) FROM outbox WHERE failed_at IS NULL",
+        )
+        return int(rows[0][0]) == 0
+
+    await BotProcess.wait_until(outbox_empty, "the outbox to be delivered")
+    assert process.terminate() == 0
+    assert await amal.unread_messages() == []
+    assert await sara.unread_messages() == []
+
+
+def _next_change(now: datetime, month: int) -> date:
+    """The next last Sunday of ``month`` (when Europe's clocks change), at least a week away."""
+    year = now.year
+    while True:
+        day = date(year, month, 31)
+        while day.weekday() != 6:
+            day -= timedelta(days=1)
+        if day > now.date() + timedelta(days=7):
+            return day
+        year += 1
+
+
+@pytest.mark.parametrize(("month", "offset_after"), [(3, 2), (10, 1)], ids=["spring", "autumn"])
+async def test_a_call_booked_across_a_daylight_saving_change_keeps_its_wall_clock_time(
+    telegram: LocalTelegram, tg: SandboxClient, any_database_url: str, month: int,
+    offset_after: int,
+) -> None:
+    """Booked on the Friday before the clocks change, for 09:00 on the next working day.
+
+    The call stays at 09:00 Stockholm time (UTC+2 in summer, UTC+1 in winter) in the
+    confirmation, the calendar file, the database and both reminders — never an hour off.
+    """
+    sara = await tg.add_user("Sara", language_code="sv")
+    amal = await tg.add_user("Amal", language_code="sv")
+    clock = MovableClock()
+    sunday = _next_change(clock(), month)
+    friday = sunday - timedelta(days=2)
+    holidays = PublicHolidays("SE")
+    working = sunday + timedelta(days=1)
+    while working in holidays:
+        working += timedelta(days=1)
+    # Friday and the working day are the first two days offered (if Friday is a holiday,
+    # the working day comes first).
+    index = 0 if friday in holidays else 1
+    clock.advance(local(friday, 8) - clock())
+    settings = bot_settings(telegram.url, any_database_url, timezone="Europe/Stockholm")
+    async with running_bot(settings, clock) as nara:
+        await register_staff(nara, (sara, "Sara", "caseworker"))
+        async with nara.db.session() as session, session.begin():
+            member = await queries.active_staff_member(session, sara.id)
+            assert member is not None
+            await hours.set_hours(session, member.id, now=clock(), weekly=WeeklyHours.parse(WEEKLY))
+        for person in (sara, amal):
+            await person.say("/start")
+            await person.next_message()
+        await amal.say("/book")
+        days = await amal.next_message()
+        how = await pick(amal, days, index, "09:00")
+        await amal.press("Videosamtal", message=how)
+        confirmation = await amal.next_message()
+        assert "Ditt samtal är bokat" in confirmation.text
+        assert "09:00–09:30" in confirmation.text
+        calendar = (await amal.next_message()).api["document"]
+        ics = telegram.world.files[calendar["file_id"]].content.decode()
+        assert f"DTSTART;TZID=Europe/Stockholm:{working:%Y%m%d}T090000" in ics
+        assert "09:00" in (await sara.next_message()).text
+
+        async with nara.db.session() as session:
+            call = await session.scalar(select(Booking))
+            assert call is not None
+            start = call.start_at.replace(tzinfo=call.start_at.tzinfo or UTC)
+            due = sorted(
+                (t.due_at.replace(tzinfo=t.due_at.tzinfo or UTC), t.kind)
+                for t in await session.scalars(select(Timer).where(Timer.booking_id == call.id))
+            )
+        assert start == datetime.combine(working, time(9 - offset_after), UTC)
+        assert [when for when, _ in due] == [
+            start - timedelta(hours=24), start - timedelta(hours=1), start + timedelta(minutes=30)
+        ]
+
+        # The day before, at 09:00 wall-clock time, and an hour before, at 08:00.
+        clock.advance(start - timedelta(hours=24, seconds=-1) - clock())
+        assert local(working - timedelta(days=1), 9) == start - timedelta(hours=24)
+        assert "i morgon" in (await amal.next_message()).text
+        assert "i morgon" in (await sara.next_message()).text
+        clock.advance(local(working, 8) + timedelta(seconds=1) - clock())
+        reminder = await amal.next_message()
+        assert "om en timme" in reminder.text and "09:00" in reminder.text
+        assert "om en timme" in (await sara.next_message()).text
+        await amal.say("/bookings")
+        assert "Dina bokade samtal" in (await amal.next_message()).text
+        assert "09:00–09:30" in (await amal.next_message()).text

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import plain
-from bot.runtime import Nara
+from bot.app.runtime import Nara
+from bot.core.i18n import plain
 from flows import urgent
 from flows.replies import Text
 from flows.welcome import COMMANDS

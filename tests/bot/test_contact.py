@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.runtime import Nara
+from bot.app.runtime import Nara
 from storage import casework, contacts, queries
 from storage.contacts import new_code
 from storage.models import AuditEntry, OutboxMessage, StartSource

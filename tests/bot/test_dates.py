@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.i18n import clock, day_and_time, written_day
+from bot.core.i18n import clock, day_and_time, written_day
 
 MOMENT = datetime(2027, 3, 8, 9, 40, tzinfo=ZoneInfo("Europe/Stockholm"))
 

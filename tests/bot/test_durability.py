@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.runtime import Nara
+from bot.app.runtime import Nara
 from tests.bot.harness import LocalTelegram, bot_settings, query, running_bot
 from tests.bot.processes import BotProcess
 from tgserver import SandboxClient

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import plain
-from bot.runtime import Nara
+from bot.app.runtime import Nara
+from bot.core.i18n import plain
 from flows.language import LOCALES, OWN_NAMES
 from flows.replies import Text
 from tests.bot.harness import LocalTelegram, bot_settings, register_staff, running_bot

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import plain
-from bot.runtime import Nara
+from bot.app.runtime import Nara
+from bot.core.i18n import plain
 from flows.replies import Text
 from tests.bot.harness import LocalTelegram, bot_settings, running_bot
 from tgserver import SandboxClient

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.runtime import Nara
+from bot.app.runtime import Nara
 from storage import casework, queries
 from storage.models import Resident
 from tests.bot.harness import Office

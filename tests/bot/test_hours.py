@@ -20,13 +20,14 @@ import pytest
 from babel.dates import format_skeleton
 from sqlalchemy import select
 
-from bot.i18n import plain
-from bot.runtime import Nara
-from bot.sandbox import running_sandbox
-from bot.settings import ConfigError, load_settings
-from flows import staff_hours, welcome
-from flows.availability import HoursProblem, WeeklyHours
-from flows.booking_times import free_times
+from bot.app.runtime import Nara
+from bot.core.i18n import plain
+from bot.core.settings import ConfigError, load_settings
+from bot.sandbox.server import running_sandbox
+from flows import welcome
+from flows.calls import staff_hours
+from flows.calls.availability import HoursProblem, WeeklyHours
+from flows.calls.times import free_times
 from flows.replies import Text
 from storage import hours, queries
 from storage.db import Database

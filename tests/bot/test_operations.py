@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from bot.logs import protect_handler, quiet_libraries
-from bot.runtime import Nara
+from bot.app.runtime import Nara
+from bot.core.logs import protect_handler, quiet_libraries
 from storage import queries
 from tests.bot.harness import TOKEN, LocalTelegram, bot_settings, register_staff, running_bot
 from tgserver import SandboxClient
@@ -96,10 +96,10 @@ async def test_one_chat_waiting_on_telegram_does_not_hold_up_another(
 async def test_start_warns_when_no_one_could_answer_an_urgent_case(
     telegram: LocalTelegram, tg: SandboxClient, sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.runtime")
+    caplog.set_level(logging.WARNING, logger="bot.app.runtime")
     async with running_bot(bot_settings(telegram.url, sqlite_url)):
         pass
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.app.runtime"]
     assert any("NARA_STAFF_CHAT_ID is not set" in w for w in warnings), warnings
     assert any("no staff registered" in w for w in warnings), warnings
 
@@ -112,5 +112,5 @@ async def test_start_warns_when_no_one_could_answer_an_urgent_case(
     caplog.clear()
     async with running_bot(settings):
         pass
-    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.runtime"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.app.runtime"]
     assert not any("NARA_STAFF_CHAT_ID" in w or "no staff" in w for w in warnings), warnings

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import plain, render
-from bot.render import MESSAGE_LIMIT, send_message_params
+from bot.core.i18n import plain, render
+from bot.core.render import MESSAGE_LIMIT, send_message_params
 from flows.replies import Button, Reply, Text
 from tgserver.formatting import find_entities
 

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from bidi import get_base_level, get_display
 
-from bot.i18n import gettext
-from bot.runtime import Nara
-from bot.sandbox import Sandbox, running_sandbox
+from bot.app.runtime import Nara
+from bot.core.i18n import gettext
+from bot.sandbox.server import Sandbox, running_sandbox
 from flows.bidi import NO_BREAK_SPACE, as_seen
 from flows.helplines import Helplines
 from storage import casework, queries

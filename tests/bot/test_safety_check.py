@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.runtime import Nara
+from bot.app.runtime import Nara
 from storage.models import Case, Resident, Timer, TriageFeedback
 from tests.bot.harness import (
     LocalTelegram,

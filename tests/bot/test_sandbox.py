@@ -16,15 +16,15 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.i18n import gettext
-from bot.sandbox import (
+from bot.core.i18n import gettext
+from bot.core.settings import load_settings
+from bot.sandbox.server import (
     BOT_USERNAME,
     STAFF_GROUP_TITLE,
     Sandbox,
     ignored_variables,
     running_sandbox,
 )
-from bot.settings import load_settings
 from flows.bidi import as_seen
 from storage import queries
 from tests.bot.harness import free_port

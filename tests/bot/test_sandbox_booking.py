@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.i18n import gettext
-from bot.sandbox import BOT_USERNAME, STAFF_HOURS, Sandbox, running_sandbox
-from flows.availability import WeeklyHours
+from bot.core.i18n import gettext
+from bot.sandbox.server import BOT_USERNAME, STAFF_HOURS, Sandbox, running_sandbox
+from flows.calls.availability import WeeklyHours
 from storage import hours
 from storage.models import Booking
 from tests.bot.harness import MovableClock

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import gettext
-from bot.sandbox import Sandbox, running_sandbox
+from bot.core.i18n import gettext
+from bot.sandbox.server import Sandbox, running_sandbox
 from tests.bot.test_sandbox import ARTIFACTS, browser_page, sandbox_settings
 
 __all__ = ["browser_page"]  # the fixture, shared with the other sandbox tests

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, load_settings
+from bot.core.settings import ConfigError, load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.i18n import plain
+from bot.core.i18n import plain
 from flows.replies import Text
 from storage import casework, queries
 from tests.bot.harness import LocalTelegram, Office, bot_settings, query, running_bot

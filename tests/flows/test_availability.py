@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.availability import (
+from flows.calls.availability import (
     Availability,
     DayException,
     HoursError,
@@ -19,7 +19,7 @@ from flows.availability import (
     TimeRange,
     WeeklyHours,
 )
-from flows.booking_times import (
+from flows.calls.times import (
     Bookability,
     Booking,
     TeamSlot,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from flows import booking
-from flows.calendar_file import CalendarCall, calendar_file, file_name
+from flows.calls import booking
+from flows.calls.calendar_file import CalendarCall, calendar_file, file_name
 
 ZONE = ZoneInfo("Europe/Stockholm")
 START = datetime(2026, 12, 8, 8, 0, tzinfo=UTC)  # 09:00 in Stockholm

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from flows import contact
-from flows.contact import Colleague
+from flows.calls import contact
+from flows.calls.contact import Colleague
 from flows.replies import Reply
 
 CODE = "Abc_def-0123456789abcdefghijklmn"  # 32 characters, as storage.contacts.new_code makes

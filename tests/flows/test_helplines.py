@@ -20,7 +20,7 @@ from flows.helplines import (
     parse_helplines,
 )
 from flows.language import LOCALES
-from flows.triage_lexicon import CATEGORIES
+from flows.triage.lexicon import CATEGORIES
 
 
 @pytest.mark.parametrize("path", [SWEDEN, FINLAND])

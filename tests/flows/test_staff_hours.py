@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from flows import staff_hours
-from flows.availability import HoursError, HoursProblem, TimeRange, WeeklyHours
-from flows.staff_hours import DateError, HoursPress, OpenDay, SetWeekly, TooLong
+from flows.calls import staff_hours
+from flows.calls.availability import HoursError, HoursProblem, TimeRange, WeeklyHours
+from flows.calls.staff_hours import DateError, HoursPress, OpenDay, SetWeekly, TooLong
 
 TODAY = date(2026, 12, 14)
 

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from flows.language import LOCALES
-from flows.triage import PRIORITY, default_lexicon, triage
-from flows.triage_lexicon import CATEGORIES, Lexicon, LexiconError, read_lexicon
-from flows.triage_model import FEATURE_VERSION, LONGEST_SURE_WORDS, Classifier
-from flows.triage_text import fold_word, read_words, skeleton
+from flows.triage.classify import PRIORITY, default_lexicon, triage
+from flows.triage.lexicon import CATEGORIES, Lexicon, LexiconError, read_lexicon
+from flows.triage.model import FEATURE_VERSION, LONGEST_SURE_WORDS, Classifier
+from flows.triage.text import fold_word, read_words, skeleton
 
 
 def category(text: str, locale: str | None = None) -> str | None:

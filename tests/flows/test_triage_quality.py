@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from flows.language import LOCALES
-from flows.triage import default_classifier, default_lexicon, triage
-from flows.triage_lexicon import CATEGORIES
-from flows.triage_quality import LabelledSet, Scores, read_split, score
+from flows.triage.classify import default_classifier, default_lexicon, triage
+from flows.triage.lexicon import CATEGORIES
+from flows.triage.quality import LabelledSet, Scores, read_split, score
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "triage"

@@ -12,7 +12,7 @@ from typing import TypeVar
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.contact import invite_code, invite_link
+from flows.calls.contact import invite_code, invite_link
 from storage import casework, contacts, queries
 from storage.contacts import INVITE_LIFETIME, InviteState
 from storage.db import Database

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from flows.availability import PublicHolidays, TimeRange, WeeklyHours, parse_ranges
-from flows.booking_times import free_times
+from flows.calls.availability import PublicHolidays, TimeRange, WeeklyHours, parse_ranges
+from flows.calls.times import free_times
 from storage import hours, queries
 from storage.db import Database
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.usage import UsageKey, UsageTally
+from bot.core.usage import UsageKey, UsageTally
 from storage import queries
 from storage.db import Database
 

@@ -1,0 +1,1 @@
+"""Running the bot: update pipeline, handlers, timers, polling, webhook server."""

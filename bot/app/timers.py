@@ -1,0 +1,30 @@
+"""Timers from the database, run when due: case escalations, unanswered questions, calls.
+
+A booked call's timers (its reminders, and the moment it is over) are written in the
+same transaction as the booking; a move or cancel marks them done in its own.
+
+Timers live in the ``timers`` table, so they survive restarts. Each run takes the due
+ones in one transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, see
+:func:`storage.casework.take_due_timers`): two processes never take the same timer, and
+if the work fails, the transaction rolls back and the timers are taken again later.
+"""
+
+from __future__ import annotations
+
+from bot.calls import booking
+from bot.cases import casework, safety_check
+from bot.core.turn import Turn
+from storage.casework import take_due_timers
+
+
+async def run_due_timers(turn: Turn) -> int:
+    """Run every timer whose time has come; return how many ran."""
+    timers = await take_due_timers(turn.session, turn.now)
+    for timer in timers:
+        if timer.booking_id is not None:
+            await booking.run_booking_timer(turn, timer)
+        elif timer.resident_id is not None:
+            await safety_check.question_unanswered(turn, timer)
+        else:
+            await casework.run_case_timer(turn, timer)
+    return len(timers)

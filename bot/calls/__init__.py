@@ -1,0 +1,1 @@
+"""A resident's own contact, booked calls and staff working hours."""

@@ -1,0 +1,1 @@
+"""Residents asking, the safety question, and cases that staff take over."""

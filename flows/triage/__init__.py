@@ -1,0 +1,1 @@
+"""Triage: is a message urgent? Text, concept rules, the model and the decision."""
