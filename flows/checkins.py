@@ -649,6 +649,9 @@ class _Reader:
 # --- when a check-in is due ---------------------------------------------------------------
 
 
+_QUIET: Final = re.compile(r"^(?P<start>\d{2}:\d{2})\s*-\s*(?P<end>\d{2}:\d{2})$")
+
+
 @dataclass(frozen=True)
 class QuietHours:
     """When no check-in is sent, in local time; it may run past midnight (21:00-08:00).
@@ -658,6 +661,22 @@ class QuietHours:
 
     start: time = time(21, 0)
     end: time = time(8, 0)
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours:
+        """Read ``"21:00-08:00"`` (start-end, local time; it may run past midnight).
+
+        Raises:
+            ValueError: not two times HH:MM joined by a dash, e.g. "21:00-08:00".
+        """
+        found = _QUIET.match(text.strip())
+        if found is None:
+            raise ValueError('must be two times joined by a dash, e.g. "21:00-08:00"')
+        try:
+            start, end = (time.fromisoformat(found[name]) for name in ("start", "end"))
+        except ValueError:
+            raise ValueError('must be two times joined by a dash, e.g. "21:00-08:00"') from None
+        return cls(start, end)
 
     def covers(self, moment: time) -> bool:
         """Tell whether the local time of day ``moment`` is quiet."""
@@ -753,6 +772,8 @@ def next_step(
 PREFIX: Final = "ci"
 YES, NO, TIME, ANSWER = "yes", "no", "tod", "a"
 STOP, PAUSE, RESUME, BOOK = "stop", "pause", "resume", "book"
+# A staff member offers a plan to the resident of a case (after closing it, or /checkins N).
+OFFER = "o"
 _OFFER_ACTIONS: Final = (YES, NO)
 _PLAN_ACTIONS: Final = (STOP, PAUSE, RESUME)
 # Telegram refuses callback data over 64 bytes.
@@ -773,6 +794,7 @@ class Press:
         answer: ``1`` to ``5`` or ``call``.
         time_of_day: ``morning``, ``midday`` or ``evening``.
         resident_id: the resident a staff member offers a call to (``book``).
+        case: the case whose resident a staff member offers ``plan`` to (``o``).
     """
 
     action: str
@@ -782,6 +804,7 @@ class Press:
     answer: str | None = None
     time_of_day: str | None = None
     resident_id: int | None = None
+    case: int | None = None
 
 
 def offer_data(action: str, plan: str) -> str:
@@ -807,6 +830,11 @@ def plan_data(action: str, plan_id: int) -> str:
 def book_data(resident_id: int) -> str:
     """Callback data for a staff member's "Offer a call"."""
     return f"{PREFIX}:{BOOK}:{resident_id}"
+
+
+def staff_offer_data(case: int, plan: str) -> str:
+    """Callback data for a staff member's "offer this plan" to a case's resident."""
+    return f"{PREFIX}:{OFFER}:{case}:{plan}"
 
 
 def _plan_name(text: str) -> bool:
@@ -836,6 +864,8 @@ def read_press(data: str) -> Press | None:
         return Press(action, plan_id=int(args[0]))
     if action == BOOK and len(args) == 1 and _ID.match(args[0]):
         return Press(action, resident_id=int(args[0]))
+    if action == OFFER and len(args) == 2 and _ID.match(args[0]) and _plan_name(args[1]):
+        return Press(action, case=int(args[0]), plan=args[1])
     return None
 
 
@@ -1300,3 +1330,33 @@ def cannot_offer(reason: str) -> Reply:
     if reason in CANNOT_OFFER:
         return Reply.of(Text.of(CANNOT_OFFER[reason]))
     return Reply.of(Text.of(N_("Check-ins could not be offered: {reason}"), reason=reason))
+
+
+# --- staff: choosing a plan to offer, and a call offered ------------------------------------
+
+
+def choose_plan(case: int, plans: Plans) -> Reply:
+    """Ask a staff member which plan to offer the resident of case ``case`` (one button each).
+
+    Offered after they close a case, and by ``/checkins N``. The resident is asked first.
+    """
+    return Reply.of(
+        Text.of(N_("Offer check-ins to the resident of case {number}?"), number=str(case)),
+        Text.of(N_("They are asked first. Nothing is sent unless they say yes.")),
+        buttons=tuple(
+            (Button(Text.written(plan.title), staff_offer_data(case, plan.name)),) for plan in plans
+        ),
+    )
+
+
+def checkins_usage() -> Reply:
+    """How a staff member offers check-ins with /checkins."""
+    return Reply.of(
+        Text.of(N_("To offer check-ins, write /checkins and the case number, e.g. /checkins 12.")),
+        Text.of(N_("You can also offer them when you close a case.")),
+    )
+
+
+def call_offered() -> Text:
+    """Tell a staff member the resident was sent the free times for a call."""
+    return Text.of(N_("The free times for a call were sent to them."))
