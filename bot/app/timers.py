@@ -17,10 +17,13 @@ from bot.core.turn import Turn
 from storage.casework import take_due_timers
 from storage.checkins import DIGEST
 
+# Timers taken in one transaction: a batch that fails is retried whole, so keep it small.
+BATCH = 50
+
 
 async def run_due_timers(turn: Turn) -> int:
-    """Run every timer whose time has come; return how many ran."""
-    timers = await take_due_timers(turn.session, turn.now)
+    """Run up to :data:`BATCH` timers whose time has come; return how many ran."""
+    timers = await take_due_timers(turn.session, turn.now, limit=BATCH)
     for timer in timers:
         if timer.checkin_id is not None:
             await checkins.run_checkin_timer(turn, timer)
