@@ -293,7 +293,7 @@ def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = No
     chosen = lexicon.classifier if lexicon is not None else None
     model = (chosen or default_classifier()) if classifier is _SHIPPED else classifier
     assert model is None or isinstance(model, Classifier)
-    risk = model.risk(text) if model is not None and words else None
+    risk = model.risk(text, words) if model is not None and words else None
     level = (combine(rule_level, risk, model.thresholds) if model is not None
              else combine(rule_level, None, {}))
     category = None

@@ -58,7 +58,7 @@ import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -178,6 +178,10 @@ class _Slot:
     def of(cls, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
         """Return a slot for these runs, as a tree of atoms."""
         alternatives = tuple(dict.fromkeys(runs))
+        if not all(alternatives):
+            # The matcher skips positions where no first atom stands: an empty run would
+            # match there. Lexicon._run refuses words without letters, so none is.
+            raise ValueError("a slot's runs must each have an atom")
         tree: dict[int, Any] = {}
         for run in alternatives:
             node = tree
@@ -287,6 +291,7 @@ class Lexicon:
         """
         self._atoms: dict[_Atom, int] = {}
         self._class_cache: dict[str, list[tuple[int, ...]]] = {}
+        self._slots: dict[tuple[tuple[int, ...], ...], _Slot] = {}
         self._atom_list: list[_Atom] = []
         self.languages: tuple[str, ...] = ()
         self.alarms: list[Phrase] = []
@@ -410,7 +415,20 @@ class Lexicon:
             if "{" in term or "}" in term or "|" in term:
                 raise LexiconError(f"{where}: stray brace or bar in {term!r}")
             runs = [self._run(term, language, where)]
-        return _Slot.of(runs, gap)
+        return self._shared_slot(runs, gap)
+
+    def _shared_slot(self, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
+        """Return a slot for these runs, sharing its tree with every slot of the same runs.
+
+        A class is the same runs wherever it is used: one tree for all its uses costs a
+        third of the compile time and memory, and lets a message unfold it once per
+        position for every phrase that uses it (see :class:`_Matcher`).
+        """
+        alternatives = tuple(dict.fromkeys(runs))
+        shared = self._slots.get(alternatives)
+        if shared is None:
+            shared = self._slots[alternatives] = _Slot.of(alternatives, gap)
+        return shared if shared.gap == gap else replace(shared, gap=gap)
 
     def _sequence(self, text: str, language: str, where: str,
                   classes: Mapping[str, list[tuple[str, str]]]) -> tuple[_Slot, ...]:
@@ -496,35 +514,19 @@ class Lexicon:
                                                                  reverse=True))) + "))")
             if infixes else None
         )
-        # Anchors: the atoms a phrase part can start with, so a message only tries
-        # the phrases whose first word it contains.
-        self._anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        self._exception_anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        self._when_anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)
         self._whens: list[Phrase] = []
         self._when_numbers: dict[int, int] = {}
-        self._calming_anchors: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        self._calming_phrases = [c for c in self.calming if c.phrase is not None]
-        self._calming_marks = [c for c in self.calming if c.phrase is None]
-        for number, calming in enumerate(self._calming_phrases):
-            assert calming.phrase is not None
-            self._anchor(self._calming_anchors, number, calming.phrase)
-        for number, phrase in enumerate(self.alarms):
-            self._anchor(self._anchors, number, phrase)
-        for number, exc in enumerate(self.exceptions):
-            self._anchor(self._exception_anchors, number, exc.phrase)
+        for exc in self.exceptions:
             for when in exc.when:
                 self._when_numbers[id(when)] = len(self._whens)
-                self._anchor(self._when_anchors, len(self._whens), when)
                 self._whens.append(when)
-
-    @staticmethod
-    def _anchor(index: dict[int, list[tuple[int, int]]], number: int, phrase: Phrase) -> None:
-        for part_number, part in enumerate(phrase.parts):
-            entry = (number, part_number)
-            # Each first atom once (a set, not a scan of the list: classes are large).
-            for first in part[0].firsts:
-                index[first].append(entry)
+        self._calming_phrases = [c for c in self.calming if c.phrase is not None]
+        self._calming_marks = [c for c in self.calming if c.phrase is None]
+        self._alarm_index = _PhraseIndex(self.alarms)
+        self._exception_index = _PhraseIndex([e.phrase for e in self.exceptions])
+        self._when_index = _PhraseIndex(self._whens)
+        self._calming_index = _PhraseIndex([c.phrase for c in self._calming_phrases
+                                            if c.phrase is not None])
 
     # ---- matching words
 
@@ -622,13 +624,10 @@ class Lexicon:
             for first, second in itertools.pairwise(words)
         ]
         matcher = _Matcher(words, hits, joined)
-        alarms = [found for _, found in self._find_all(matcher, self.alarms, self._anchors,
-                                                       crosses_breaks=True)]
-        whens_found = {number for number, _ in self._find_all(matcher, self._whens,
-                                                              self._when_anchors, False)}
+        alarms = [found for _, found in self._alarm_index.find(matcher, crosses_breaks=True)]
+        whens_found = {number for number, _ in self._when_index.find(matcher, False)}
         exemptions: list[tuple[Exemption, Found]] = []
-        phrases = [e.phrase for e in self.exceptions]
-        for number, found in self._find_all(matcher, phrases, self._exception_anchors, False):
+        for number, found in self._exception_index.find(matcher, False):
             exemption = self.exceptions[number]
             if exemption.when and not any(self._when_numbers[id(w)] in whens_found
                                           for w in exemption.when):
@@ -642,40 +641,131 @@ class Lexicon:
                 before = sum(1 for w in words if w.end <= start)
                 calming.append(CalmingFound(mark, max(before - 1, 0), before))
                 start = text.find(mark.source, start + len(mark.source))
-        phrases = [c.phrase for c in self._calming_phrases if c.phrase is not None]
-        for number, found in self._find_all(matcher, phrases, self._calming_anchors, False):
+        for number, found in self._calming_index.find(matcher, False):
             calming.append(CalmingFound(self._calming_phrases[number], found.first, found.last))
         return Matches(alarms, exemptions, calming)
 
-    def _find_all(self, matcher: _Matcher, phrases: Sequence[Phrase],
-                  anchors: Mapping[int, list[tuple[int, int]]],
-                  crosses_breaks: bool) -> Iterator[tuple[int, Found]]:
+
+class _PhraseIndex:
+    """Phrases of one kind (alarms, exceptions, ...), indexed by how their parts begin.
+
+    A part is tried at a position only if its first slot can begin there: a run of the
+    slot has its first atom at that position and its second atom (or its end) right
+    after. Indexing by the first atom alone made each common word ("i", "jag", "me",
+    the first word of many class members) try hundreds of parts at every position; that
+    was most of the time a message took, though almost none of them matched. Parts are
+    still tried in the order the first-atom index tried them, so the matches come out
+    in the same order (it decides which of two equal explanations is listed first).
+    """
+
+    def __init__(self, phrases: Sequence[Phrase]) -> None:
+        """Index ``phrases``; a match names a phrase by its number in this sequence."""
+        self.phrases = phrases
+        # The distinct first slots (one per tree), and the parts that begin with each.
+        self._firsts: list[_Slot] = []
+        self._parts: list[list[tuple[int, int]]] = []
+        numbers: dict[int, int] = {}
+        # first atom -> the atom after it (or _RUN_ENDS) -> numbers of the first slots
+        openings: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for number, phrase in enumerate(phrases):
+            for part_number, part in enumerate(phrase.parts):
+                first = part[0]
+                index = numbers.get(id(first.tree))
+                if index is None:
+                    index = numbers[id(first.tree)] = len(self._firsts)
+                    self._firsts.append(first)
+                    self._parts.append([])
+                    for atom, node in first.tree.items():
+                        for after in node:
+                            openings[atom][after].add(index)
+                self._parts[index].append((number, part_number))
+        self._openings = {atom: {after: tuple(found) for after, found in afters.items()}
+                          for atom, afters in openings.items()}
+        # What each phrase needs somewhere in a message: a first atom of every slot, the
+        # most specific slots first (a class of hundreds of words is rarely missing).
+        self._needs = [
+            tuple(sorted({id(slot.firsts): slot.firsts for part in phrase.parts
+                          for slot in part}.values(), key=len))
+            for phrase in phrases
+        ]
+
+    def _opened(self, matcher: _Matcher, start: int) -> set[int]:
+        """Return the numbers of the first slots that can begin at ``start``."""
+        opened: set[int] = set()
+        for step, found in ((1, matcher.hits), (2, matcher.joined)):
+            if start >= len(found):
+                continue
+            after = matcher.starting[start + step] if start + step < len(matcher.starting) \
+                else set()
+            for atom in found[start]:
+                afters = self._openings.get(atom)
+                if afters is None:
+                    continue
+                if _RUN_ENDS in afters:
+                    opened.update(afters[_RUN_ENDS])
+                if len(after) < len(afters):
+                    for next_atom in after:
+                        if next_atom in afters:
+                            opened.update(afters[next_atom])
+                else:
+                    for next_atom, firsts in afters.items():
+                        if next_atom in after:
+                            opened.update(firsts)
+        return opened
+
+    def _hopeful(self, index: int, present: set[int]) -> list[tuple[int, int]]:
+        """Return the parts beginning with first slot ``index`` whose phrase may match.
+
+        A phrase matches only if each of its slots has a first atom somewhere in the
+        message (``present``); most of the phrases a common first word opens have not.
+        """
+        found = []
+        # A loop rather than any(): this runs for hundreds of parts per message.
+        for entry in self._parts[index]:
+            for firsts in self._needs[entry[0]]:
+                if firsts.isdisjoint(present):
+                    break
+            else:
+                found.append(entry)
+        return found
+
+    def _to_try(self, matcher: _Matcher, start: int,
+                hopeful: dict[int, list[tuple[int, int]]]) -> list[tuple[int, int]]:
+        """Return the parts that may match from ``start``, as (phrase number, part number).
+
+        In the order the first-atom index gave: by the first of the position's atoms
+        (in the order the position's set yields them) that begins the part, then by
+        phrase and part number. ``hopeful`` keeps :meth:`_hopeful` for the message.
+        """
+        opened = self._opened(matcher, start)
+        if not opened:
+            return []
+        order = list(matcher.starting[start])
+        ranked: list[tuple[int, tuple[int, int]]] = []
+        for index in opened:
+            entries = hopeful.get(index)
+            if entries is None:
+                entries = hopeful[index] = self._hopeful(index, matcher.present)
+            if entries:
+                tree = self._firsts[index].tree
+                rank = next(i for i, atom in enumerate(order) if atom in tree)
+                ranked.extend((rank, entry) for entry in entries)
+        ranked.sort()
+        return [entry for _, entry in ranked]
+
+    def find(self, matcher: _Matcher, crosses_breaks: bool) -> Iterator[tuple[int, Found]]:
+        """Yield (phrase number, match) for each phrase found in the matcher's message."""
+        phrases = self.phrases
         # phrase number -> part number -> each match of that part
         parts: dict[int, dict[int, list[tuple[tuple[int, ...], tuple[str, ...]]]]] = \
             defaultdict(lambda: defaultdict(list))
-        present = matcher.present
-        # A phrase part whose words are not all somewhere in the message cannot match.
-        possible: dict[tuple[int, int], bool] = {}
-        for start, atoms in enumerate(matcher.hits):
-            starts = set(atoms)
-            if start < len(matcher.joined):
-                starts.update(matcher.joined[start])
-            tried: set[tuple[int, int]] = set()
-            for atom_id in starts:
-                for entry in anchors.get(atom_id, ()):
-                    if entry in tried:
-                        continue
-                    tried.add(entry)
-                    number, part_number = entry
-                    slots = phrases[number].parts[part_number]
-                    if entry not in possible:
-                        possible[entry] = all(not slot.firsts.isdisjoint(present)
-                                              for slot in slots)
-                    if not possible[entry]:
-                        continue
-                    result = matcher.sequence(slots, start, crosses_breaks)
-                    if result is not None:
-                        parts[number][part_number].append(result)
+        hopeful: dict[int, list[tuple[int, int]]] = {}
+        for start in range(len(matcher.words)):
+            for number, part_number in self._to_try(matcher, start, hopeful):
+                result = matcher.sequence(phrases[number].parts[part_number], start,
+                                          crosses_breaks)
+                if result is not None:
+                    parts[number][part_number].append(result)
         for number, found_parts in parts.items():
             phrase = phrases[number]
             if len(found_parts) < len(phrase.parts):
@@ -696,7 +786,15 @@ class Lexicon:
 
 
 class _Matcher:
-    """Matches phrase parts against one message's words, given each word's atoms."""
+    """Matches phrase parts against one message's words, given each word's atoms.
+
+    Most phrases tried on a message fail, and most of them fail at once: the slot after
+    the first has no atom at any position within reach. So each position's starting
+    atoms are gathered once, and a slot is only unfolded where one of its first atoms
+    stands. Where it is unfolded, the runs it matches are kept for the message: phrases
+    share their slots' trees (see :meth:`Lexicon._shared_slot`), so a class used by
+    forty rules is unfolded once per position, not forty times.
+    """
 
     def __init__(self, words: Sequence[Word], hits: list[dict[int, str]],
                  joined: list[dict[int, str]]) -> None:
@@ -704,6 +802,17 @@ class _Matcher:
         self.hits = hits
         self.joined = joined
         self.present: set[int] = set().union(*hits, *joined)
+        # The atoms a run may begin with at each position: the word's own, and those of
+        # the word read together with the next one.
+        self.starting: list[set[int]] = []
+        for position, atoms in enumerate(hits):
+            starting = set(atoms)
+            if position < len(joined):
+                starting.update(joined[position])
+            self.starting.append(starting)
+        # breaks[i]: how many of the first i words stand after clause-ending punctuation.
+        self._breaks = list(itertools.accumulate((w.after_break for w in words), initial=0))
+        self._runs: dict[tuple[int, int], list[tuple[int, tuple[int, ...], tuple[str, ...]]]] = {}
 
     def _run_ends(self, node: Mapping[int, Any], start: int
                   ) -> Iterator[tuple[int, tuple[int, ...], tuple[str, ...]]]:
@@ -721,6 +830,18 @@ class _Matcher:
                 hows_here = (how,) * step
                 for end, positions, hows in self._run_ends(node[atom], start + step):
                     yield end, positions_here + positions, hows_here + hows
+
+    def _runs_at(self, slot: _Slot, here: int
+                 ) -> list[tuple[int, tuple[int, ...], tuple[str, ...]]]:
+        """Return the runs of ``slot`` matched from ``here``, closest matches first."""
+        key = (id(slot.tree), here)
+        runs = self._runs.get(key)
+        if runs is None:
+            runs = list(self._run_ends(slot.tree, here))
+            # Exact matches first, so the explanation names the closest lexicon word.
+            runs.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
+            self._runs[key] = runs
+        return runs
 
     def sequence(self, slots: Sequence[_Slot], start: int, crosses_breaks: bool
                  ) -> tuple[tuple[int, ...], tuple[str, ...]] | None:
@@ -740,12 +861,10 @@ class _Matcher:
             # Skips go left to right, so a break here blocks every longer skip too.
             if not crosses_breaks and here > first and self.words[here].after_break:
                 return None
-            options = list(self._run_ends(slot.tree, here))
-            # Exact matches first, so the explanation names the closest lexicon word.
-            options.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
-            for end, positions, hows in options:
-                if not crosses_breaks and any(self.words[p].after_break
-                                              for p in range(here + 1, end)):
+            if slot.firsts.isdisjoint(self.starting[here]):
+                continue  # no run of the slot can begin here (every run has an atom)
+            for end, positions, hows in self._runs_at(slot, here):
+                if not crosses_breaks and self._breaks[end] > self._breaks[here + 1]:
                     continue
                 rest = self._from(slots, index + 1, end, first, crosses_breaks)
                 if rest is not None:

@@ -25,12 +25,13 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-from flows.triage.text import read_words
+from flows.triage.text import Word, read_words
 
 # Every number reads as "0": a phone number, an age and a date would otherwise share
 # letter pieces (" 1", "12") with the ages and counts in urgent messages.
@@ -70,19 +71,28 @@ class ModelError(ValueError):
     """The model file is missing, unreadable or made for other features."""
 
 
-def _word_features(folded: Sequence[str]) -> Iterable[str]:
-    for word in folded:
-        yield "w " + word
-        padded = f" {word} "
-        for size in range(SMALLEST_GRAM, LARGEST_GRAM + 1):
-            for start in range(len(padded) - size + 1):
-                yield "c " + padded[start:start + size]
-    for first, second in itertools.pairwise(folded):
-        yield f"b {first} {second}"
+@lru_cache(maxsize=65536)
+def _word_grams(word: str) -> tuple[str, ...]:
+    """Return the features of one folded word: the word and its letter n-grams, in order.
+
+    Words recur from message to message, and from window to window of a long one: each
+    is cut into n-grams once.
+    """
+    padded = f" {word} "
+    return ("w " + word, *("c " + padded[start:start + size]
+                           for size in range(SMALLEST_GRAM, LARGEST_GRAM + 1)
+                           for start in range(len(padded) - size + 1)))
 
 
-def _folded(text: str) -> list[str]:
-    return [_NUMBER.sub("0", w.folded) for w in read_words(text)]
+def _word_features(folded: Sequence[str]) -> Iterator[str]:
+    # The order is part of the model's arithmetic: a set built from it is summed in its
+    # iteration order, so every word's features, then the pairs, as always.
+    return itertools.chain(itertools.chain.from_iterable(map(_word_grams, folded)),
+                           (f"b {first} {second}" for first, second in itertools.pairwise(folded)))
+
+
+def _folded(text: str, words: Sequence[Word] | None = None) -> list[str]:
+    return [_NUMBER.sub("0", w.folded) for w in (read_words(text) if words is None else words)]
 
 
 def features(text: str) -> set[str]:
@@ -97,7 +107,10 @@ def features(text: str) -> set[str]:
 
 def windows(text: str) -> list[list[str]]:
     """Return the folded words of ``text`` in overlapping windows (one for a short text)."""
-    folded = _folded(text)
+    return _windows(_folded(text))
+
+
+def _windows(folded: list[str]) -> list[list[str]]:
     if len(folded) <= WINDOW_WORDS:
         return [folded]
     return [folded[start:start + WINDOW_WORDS]
@@ -173,11 +186,18 @@ class Classifier:
         total = sum(exps)
         return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
 
-    def risk(self, text: str) -> Risk:
-        """Return the urgency of the most alarming window of ``text`` and its category."""
+    def risk(self, text: str, words: Sequence[Word] | None = None) -> Risk:
+        """Return the urgency of the most alarming window of ``text`` and its category.
+
+        Args:
+            text: The message.
+            words: ``read_words(text)`` when the caller has read it already (triage
+                has, for the vocabulary): a long message is then read once, not twice.
+        """
         best: Risk | None = None
-        parts = windows(text)
-        total = len(_folded(text)) if len(parts) > 1 else len(parts[0])
+        folded = _folded(text, words)
+        parts = _windows(folded)
+        total = len(folded)
         for window in parts:
             if len(window) < FEWEST_WORDS:
                 return Risk(0.0, self.classes[1], len(window), total)

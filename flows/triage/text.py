@@ -79,6 +79,9 @@ class Word:
     after_break: bool
 
 
+# Residents use the same few thousand words: folding each once, not in every message it
+# appears in, halves the time it takes to read a message.
+@lru_cache(maxsize=65536)
 def fold_word(text: str) -> str:
     """Return ``text`` folded the way triage compares words (lexicon and message alike)."""
     folded = fold(_APOSTROPHE.sub("", text.translate(_INVISIBLE))).translate(_DIGITS)
