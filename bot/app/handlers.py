@@ -24,7 +24,7 @@ from bot.cases import asking, casework, safety_check
 from bot.core.i18n import clock, current_locale, plain
 from bot.core.settings import Settings
 from bot.core.turn import current_turn
-from flows import ask, forget, urgent, welcome
+from flows import ask, forget, smalltalk, urgent, welcome
 from flows import safety_check as safety_flow
 from flows.calls.booking import BOOK_BUTTON
 from flows.calls.contact import CONTACT_BUTTON, invite_code
@@ -199,6 +199,11 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         return
     # "Stop" to check-ins in their own words, or a few words written to a check-in.
     if await checkins.words_written(message, text):
+        return
+    talk = smalltalk.small_talk(text)
+    if talk is not None:
+        # "Hej", "سلام", "kiitos": a kind word back and the ways on, not "nothing found".
+        turn.say(message.chat.id, smalltalk.reply(talk, municipality=turn.settings.municipality))
         return
     if welcome.wordless(text):
         # Only emoji or signs (😢🙏): nothing to search, so ask what is on their mind.

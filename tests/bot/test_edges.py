@@ -193,6 +193,47 @@ async def test_emoji_alone_get_asked_what_is_on_their_mind_and_a_person(
         assert "🟡" in (await staffed.group.next_message()).text
 
 
+async def test_a_greeting_or_thanks_alone_gets_a_kind_word_back_not_nothing_found(
+    staffed: Staffed, tg: SandboxClient
+) -> None:
+    """ "Hej" or "سلام" is greeted back with what the bot is; "tack" gets "you are welcome"."""
+    for locale, hello, thanks in (("sv", "Hej!", "tack så mycket"), ("ar", "السلام عليكم", "شكراً")):
+        noor = await tg.add_user(f"Noor-{locale}", language_code=locale)
+        await noor.say("/start")
+        await noor.next_message()
+        await noor.say(hello)
+        reply = await noor.next_message()
+        hello_back = Text.of(
+            "Hello! I am Nära, an automated service of the social services in {municipality}.",
+            municipality=staffed.nara.settings.municipality,
+        )
+        assert plain(hello_back, locale) in reply.text
+        assert (
+            said(
+                "Write your question in your own words. I tell you what help there is and how to get it.",
+                locale,
+            )
+            in reply.text
+        )
+        assert said("Sorry, I did not find support that fits your question.", locale) not in (
+            reply.text
+        )
+        assert reply.button_texts == [
+            said("Choose a topic", locale),
+            said("Talk to a person", locale),
+        ]
+        await noor.say(thanks)
+        reply = await noor.next_message()
+        assert (
+            said("You are welcome. Write to me again whenever you need help.", locale) in reply.text
+        )
+    # A greeting followed by a question is a question: searched, and kept when nothing fits.
+    await noor.say("مرحبا، ما هو الطقس غدا")
+    assert said("Sorry, I did not find support that fits your question.", "ar") in (
+        (await noor.next_message()).text
+    )
+
+
 async def test_emoji_alone_in_an_open_case_reach_the_staff(
     staffed: Staffed, tg: SandboxClient
 ) -> None:
