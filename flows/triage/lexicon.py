@@ -67,6 +67,13 @@ from typing import Any, Final
 import yaml
 from rapidfuzz.distance import OSA
 
+try:
+    # PyYAML's safe loader in C, where PyYAML was built with libyaml: the same documents
+    # in a seventh of the time (the pure-Python one took 1.6 s of the bot's start).
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - a PyYAML without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
+
 from flows.language import LOCALES, stem
 from flows.triage.model import Classifier
 from flows.triage.text import Word, folded_words, skeleton
@@ -163,33 +170,64 @@ def _deletions(text: str, depth: int) -> set[str]:
 # -- phrases ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, eq=False)  # one per class or alternative, shared by identity
+class _Runs:
+    """Runs of atoms written as one alternative of a slot: a class, or words in a row.
+
+    As a tree of atoms: a word tries only the branches its own atoms open, so a class
+    with hundreds of multi-word members costs what the message's words match, not what
+    the class holds (a 4,096-character message stays fast).
+    """
+
+    runs: tuple[tuple[int, ...], ...]
+    tree: Mapping[int, Any] = field(repr=False)
+
+    @classmethod
+    def of(cls, runs: Iterable[tuple[int, ...]]) -> _Runs:
+        """Return these runs (each once) with their tree."""
+        unique = tuple(dict.fromkeys(runs))
+        if not all(unique):
+            # The matcher skips positions where no first atom stands: an empty run would
+            # match there. Lexicon._run refuses words without letters, so none is.
+            raise ValueError("a run must have an atom")
+        tree: dict[int, Any] = {}
+        for run in unique:
+            node = tree
+            for atom in run:
+                child = node.get(atom)
+                if child is None:  # not setdefault: it would make a dict for every atom
+                    child = node[atom] = {}
+                node = child
+            node[_RUN_ENDS] = None  # only the key is ever read
+        return cls(unique, tree)
+
+
+def _union(trees: Sequence[Mapping[int, Any]]) -> Mapping[int, Any]:
+    """Return the tree of all these trees' runs, sharing the branches only one of them has.
+
+    The same tree, key order included, as built from all the runs one after the other,
+    without copying what is not shared: "{@thrown-out|@no-home}" reuses both classes' trees
+    below the words they begin differently with. Trees are never changed once built.
+    """
+    if len(trees) == 1:
+        return trees[0]
+    branches: dict[int, list[Mapping[int, Any]]] = {}
+    for tree in trees:
+        for atom, child in tree.items():
+            branches.setdefault(atom, []).append(child)
+    return {atom: None if atom == _RUN_ENDS else _union(children)
+            for atom, children in branches.items()}
+
+
 @dataclass(frozen=True)
 class _Slot:
     """One position in a phrase: any of several runs of atoms."""
 
-    alternatives: tuple[tuple[int, ...], ...]
+    alternatives: tuple[_Runs, ...]
     gap: int  # words that may stand between this slot and the previous one
-    # The runs as a tree of atoms: a word tries only the branches its own atoms open, so a
-    # class with hundreds of multi-word members costs what the message's words match, not
-    # what the class holds (a 4,096-character message stays fast).
+    # The alternatives' runs as one tree of atoms, and the atoms the runs begin with.
     tree: Mapping[int, Any] = field(default_factory=dict, compare=False, repr=False)
     firsts: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
-
-    @classmethod
-    def of(cls, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
-        """Return a slot for these runs, as a tree of atoms."""
-        alternatives = tuple(dict.fromkeys(runs))
-        if not all(alternatives):
-            # The matcher skips positions where no first atom stands: an empty run would
-            # match there. Lexicon._run refuses words without letters, so none is.
-            raise ValueError("a slot's runs must each have an atom")
-        tree: dict[int, Any] = {}
-        for run in alternatives:
-            node = tree
-            for atom in run:
-                node = node.setdefault(atom, {})
-            node[_RUN_ENDS] = {}
-        return cls(alternatives, gap, tree, frozenset(tree))
 
 
 # A key no atom has: a run of atoms ends at this node of a slot's tree.
@@ -291,8 +329,10 @@ class Lexicon:
             LexiconError: A file is malformed; the message names file and key.
         """
         self._atoms: dict[_Atom, int] = {}
-        self._class_cache: dict[str, list[tuple[int, ...]]] = {}
-        self._slots: dict[tuple[tuple[int, ...], ...], _Slot] = {}
+        self._class_cache: dict[str, _Runs] = {}
+        self._slots: dict[tuple[_Runs, ...], _Slot] = {}
+        self._lone_runs: dict[tuple[int, ...], _Runs] = {}
+        self._word_atoms: dict[tuple[str, str], tuple[int, ...]] = {}
         self._atom_list: list[_Atom] = []
         self.languages: tuple[str, ...] = ()
         self.alarms: list[Phrase] = []
@@ -362,73 +402,92 @@ class Lexicon:
         """Compile words written in a row ("ta livet av", "hem*") into atom ids."""
         atoms: list[int] = []
         for raw in text.split():
-            exact = raw.startswith("=")
-            core = raw.lstrip("=")
-            head, tail = core.startswith("*"), core.endswith("*")
-            core = core.strip("*")
-            pieces = _folded(core)
-            if not pieces:
-                raise LexiconError(f"{where}: {raw!r} has no letters to match")
-            for i, piece in enumerate(pieces):
-                first, last = i == 0, i == len(pieces) - 1
-                if head and first and tail and last:
-                    kind = INFIX
-                elif head and first:
-                    kind = SUFFIX
-                elif tail and last:
-                    kind = PREFIX
-                else:
-                    kind = EXACT_ONLY if exact else WORD
-                atoms.append(self._atom(kind, piece, language))
+            # Class members spelled out ({a|b} {c|d}) repeat the same few words thousands
+            # of times: each is compiled once (it gets the same atoms either way).
+            known = self._word_atoms.get((raw, language))
+            if known is None:
+                known = self._word_atoms[raw, language] = self._word(raw, language, where)
+            atoms.extend(known)
+        return tuple(atoms)
+
+    def _word(self, raw: str, language: str, where: str) -> tuple[int, ...]:
+        """Compile one word of a phrase ("=hem", "själv*") into its atoms."""
+        atoms: list[int] = []
+        exact = raw.startswith("=")
+        core = raw.lstrip("=")
+        head, tail = core.startswith("*"), core.endswith("*")
+        core = core.strip("*")
+        pieces = _folded(core)
+        if not pieces:
+            raise LexiconError(f"{where}: {raw!r} has no letters to match")
+        for i, piece in enumerate(pieces):
+            first, last = i == 0, i == len(pieces) - 1
+            if head and first and tail and last:
+                kind = INFIX
+            elif head and first:
+                kind = SUFFIX
+            elif tail and last:
+                kind = PREFIX
+            else:
+                kind = EXACT_ONLY if exact else WORD
+            atoms.append(self._atom(kind, piece, language))
         return tuple(atoms)
 
     def _class_runs(self, name: str, where: str,
-                    classes: Mapping[str, list[tuple[str, str]]]) -> list[tuple[int, ...]]:
+                    classes: Mapping[str, list[tuple[str, str]]]) -> _Runs:
         if name not in classes:
             raise LexiconError(f"{where}: unknown class @{name}")
         # A class is compiled once, however many rules use it (some have hundreds of members).
         cached = self._class_cache.get(name)
         if cached is None:
-            cached = self._class_cache[name] = [
+            cached = self._class_cache[name] = _Runs.of(
                 self._run(text, lang, f"{where} (@{name})")
                 for lang, member in classes[name] for text in _expand(member, where)
-            ]
+            )
         return cached
 
     def _slot(self, term: str, gap: int, language: str, where: str,
               classes: Mapping[str, list[tuple[str, str]]]) -> _Slot:
         if term.startswith("@"):
-            runs = self._class_runs(term[1:], where, classes)
+            groups = [self._class_runs(term[1:], where, classes)]
         elif term.startswith("{"):
             if not term.endswith("}"):
                 raise LexiconError(f"{where}: unclosed brace in {term!r}")
             options = [o.strip() for o in term[1:-1].split("|")]
             if not all(options):
                 raise LexiconError(f"{where}: empty alternative in {term!r}")
-            runs = []
+            groups = []
             for option in options:
                 # "{me|@kids}": a class is one more alternative, every member of it.
                 if option.startswith("@") and " " not in option:
-                    runs.extend(self._class_runs(option[1:], where, classes))
+                    groups.append(self._class_runs(option[1:], where, classes))
                 else:
-                    runs.append(self._run(option, language, where))
+                    groups.append(self._alone(self._run(option, language, where)))
         else:
             if "{" in term or "}" in term or "|" in term:
                 raise LexiconError(f"{where}: stray brace or bar in {term!r}")
-            runs = [self._run(term, language, where)]
-        return self._shared_slot(runs, gap)
+            groups = [self._alone(self._run(term, language, where))]
+        return self._shared_slot(groups, gap)
 
-    def _shared_slot(self, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
-        """Return a slot for these runs, sharing its tree with every slot of the same runs.
+    def _alone(self, run: tuple[int, ...]) -> _Runs:
+        """Return words written in a row as an alternative, the same object every time."""
+        found = self._lone_runs.get(run)
+        if found is None:
+            found = self._lone_runs[run] = _Runs.of([run])
+        return found
+
+    def _shared_slot(self, alternatives: Sequence[_Runs], gap: int) -> _Slot:
+        """Return a slot of these alternatives, sharing its tree with every slot like it.
 
         A class is the same runs wherever it is used: one tree for all its uses costs a
         third of the compile time and memory, and lets a message unfold it once per
         position for every phrase that uses it (see :class:`_Matcher`).
         """
-        alternatives = tuple(dict.fromkeys(runs))
-        shared = self._slots.get(alternatives)
+        key = tuple(alternatives)  # classes and runs are one object each: a cheap key
+        shared = self._slots.get(key)
         if shared is None:
-            shared = self._slots[alternatives] = _Slot.of(alternatives, gap)
+            tree = _union([runs.tree for runs in alternatives])
+            shared = self._slots[key] = _Slot(key, gap, tree, frozenset(tree))
         return shared if shared.gap == gap else replace(shared, gap=gap)
 
     def _sequence(self, text: str, language: str, where: str,
@@ -1033,7 +1092,7 @@ def read_lexicon(folder: Path) -> Lexicon:
     files: dict[str, object] = {}
     for path in paths:
         try:
-            files[str(path)] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            files[str(path)] = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
         except (OSError, yaml.YAMLError) as error:
             raise LexiconError(f"{path}: cannot be read: {error}") from None
     return Lexicon(files)  # type: ignore[arg-type]
