@@ -713,135 +713,89 @@ class Lexicon:
 
 
 class _PhraseIndex:
-    """Phrases of one kind (alarms, exceptions, ...), indexed by how their parts begin.
+    """Phrases of one kind (alarms, exceptions, ...), found by their rarest words.
 
-    A part is tried at a position only if its first slot can begin there: a run of the
-    slot has its first atom at that position and its second atom (or its end) right
-    after. Indexing by the first atom alone made each common word ("i", "jag", "me",
-    the first word of many class members) try hundreds of parts at every position; that
-    was most of the time a message took, though almost none of them matched. Parts are
-    still tried in the order the first-atom index tried them, so the matches come out
-    in the same order (it decides which of two equal explanations is listed first).
+    A phrase can match only if every one of its slots has a first atom somewhere in the
+    message. Each phrase is indexed by the first atoms of its most specific slot (the
+    one with the fewest), so a message considers only the few dozen phrases whose rarest
+    word it has, of thousands, and tries the parts of those with every slot present,
+    where their first slots stand. Indexed by their first slot instead, every common
+    word ("i", "jag", "me", the first word of many class members) made hundreds of
+    parts be tried at every position, nearly all in vain: that was most of the time a
+    message took.
+
+    Phrases come out in the order the first-slot index found them: by the position of
+    their first match, then by which of that position's atoms (in the order its set
+    yields them) begins the part, then by phrase and part number. The order decides
+    which of two equally placed explanations a caseworker reads first.
     """
 
     def __init__(self, phrases: Sequence[Phrase]) -> None:
         """Index ``phrases``; a match names a phrase by its number in this sequence."""
         self.phrases = phrases
-        # The distinct first slots (one per tree), and the parts that begin with each.
-        self._firsts: list[_Slot] = []
-        self._parts: list[list[tuple[int, int]]] = []
-        numbers: dict[int, int] = {}
-        # first atom -> the atom after it (or _RUN_ENDS) -> numbers of the first slots
-        openings: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-        for number, phrase in enumerate(phrases):
-            for part_number, part in enumerate(phrase.parts):
-                first = part[0]
-                index = numbers.get(id(first.tree))
-                if index is None:
-                    index = numbers[id(first.tree)] = len(self._firsts)
-                    self._firsts.append(first)
-                    self._parts.append([])
-                    for atom, node in first.tree.items():
-                        for after in node:
-                            openings[atom][after].add(index)
-                self._parts[index].append((number, part_number))
-        self._openings = {atom: {after: tuple(found) for after, found in afters.items()}
-                          for atom, afters in openings.items()}
         # What each phrase needs somewhere in a message: a first atom of every slot, the
-        # most specific slots first (a class of hundreds of words is rarely missing).
+        # most specific slots first.
         self._needs = [
             tuple(sorted({id(slot.firsts): slot.firsts for part in phrase.parts
                           for slot in part}.values(), key=len))
             for phrase in phrases
         ]
+        self._by_rarest: dict[int, list[int]] = defaultdict(list)
+        for number, needs in enumerate(self._needs):
+            for atom in needs[0]:
+                self._by_rarest[atom].append(number)
 
-    def _opened(self, matcher: _Matcher, start: int) -> set[int]:
-        """Return the numbers of the first slots that can begin at ``start``."""
-        opened: set[int] = set()
-        for step, found in ((1, matcher.hits), (2, matcher.joined)):
-            if start >= len(found):
-                continue
-            after = matcher.starting[start + step] if start + step < len(matcher.starting) \
-                else set()
-            for atom in found[start]:
-                afters = self._openings.get(atom)
-                if afters is None:
-                    continue
-                if _RUN_ENDS in afters:
-                    opened.update(afters[_RUN_ENDS])
-                if len(after) < len(afters):
-                    for next_atom in after:
-                        if next_atom in afters:
-                            opened.update(afters[next_atom])
-                else:
-                    for next_atom, firsts in afters.items():
-                        if next_atom in after:
-                            opened.update(firsts)
-        return opened
-
-    def _hopeful(self, index: int, present: set[int]) -> list[tuple[int, int]]:
-        """Return the parts beginning with first slot ``index`` whose phrase may match.
-
-        A phrase matches only if each of its slots has a first atom somewhere in the
-        message (``present``); most of the phrases a common first word opens have not.
-        """
-        found = []
-        # A loop rather than any(): this runs for hundreds of parts per message.
-        for entry in self._parts[index]:
-            for firsts in self._needs[entry[0]]:
+    def _hopeful(self, present: set[int]) -> list[int]:
+        """Return the numbers of the phrases each of whose slots has a first atom present."""
+        candidates: set[int] = set()
+        for atom in present:
+            candidates.update(self._by_rarest.get(atom, ()))
+        hopeful = []
+        for number in candidates:
+            # A loop rather than all(): this runs for dozens of phrases per message.
+            for firsts in self._needs[number]:
                 if firsts.isdisjoint(present):
                     break
             else:
-                found.append(entry)
-        return found
-
-    def _to_try(self, matcher: _Matcher, start: int,
-                hopeful: dict[int, list[tuple[int, int]]]) -> list[tuple[int, int]]:
-        """Return the parts that may match from ``start``, as (phrase number, part number).
-
-        In the order the first-atom index gave: by the first of the position's atoms
-        (in the order the position's set yields them) that begins the part, then by
-        phrase and part number. ``hopeful`` keeps :meth:`_hopeful` for the message.
-        """
-        opened = self._opened(matcher, start)
-        if not opened:
-            return []
-        order = list(matcher.starting[start])
-        ranked: list[tuple[int, tuple[int, int]]] = []
-        for index in opened:
-            entries = hopeful.get(index)
-            if entries is None:
-                entries = hopeful[index] = self._hopeful(index, matcher.present)
-            if entries:
-                tree = self._firsts[index].tree
-                rank = next(i for i, atom in enumerate(order) if atom in tree)
-                ranked.extend((rank, entry) for entry in entries)
-        ranked.sort()
-        return [entry for _, entry in ranked]
+                hopeful.append(number)
+        return hopeful
 
     def find(self, matcher: _Matcher, crosses_breaks: bool) -> Iterator[tuple[int, Found]]:
         """Yield (phrase number, match) for each phrase found in the matcher's message."""
-        phrases = self.phrases
-        # phrase number -> part number -> each match of that part
-        parts: dict[int, dict[int, list[_PartMatch]]] = defaultdict(lambda: defaultdict(list))
-        hopeful: dict[int, list[tuple[int, int]]] = {}
-        for start in range(len(matcher.words)):
-            for number, part_number in self._to_try(matcher, start, hopeful):
-                result = matcher.sequence(phrases[number].parts[part_number], start,
-                                          crosses_breaks)
-                if result is not None:
-                    parts[number][part_number].append(result)
-        for number, found_parts in parts.items():
-            phrase = phrases[number]
-            if len(found_parts) < len(phrase.parts):
-                continue
-            if len(phrase.parts) == 1:
-                for positions, hows in found_parts[0]:
+        # (where the first-slot index would have found the phrase first, its number,
+        #  each part's matches in the order of their positions)
+        found: list[tuple[tuple[int, int, int, int], int, list[list[_PartMatch]]]] = []
+        for number in self._hopeful(matcher.present):
+            phrase = self.phrases[number]
+            parts: list[list[_PartMatch]] = []
+            first: tuple[int, int, int, int] | None = None
+            for part_number, part in enumerate(phrase.parts):
+                matches: list[_PartMatch] = []
+                for start in matcher.starts_of(part[0]):
+                    if not matcher.opens(part[0], start):
+                        continue
+                    result = matcher.sequence(part, start, crosses_breaks)
+                    if result is None:
+                        continue
+                    if not matches:
+                        where = (start, matcher.rank(part[0], start), number, part_number)
+                        first = where if first is None else min(first, where)
+                    matches.append(result)
+                if not matches:
+                    break  # every part must match
+                parts.append(matches)
+            else:
+                assert first is not None
+                found.append((first, number, parts))
+        found.sort()
+        for _, number, parts in found:
+            phrase = self.phrases[number]
+            if len(parts) == 1:
+                for positions, hows in parts[0]:
                     yield number, Found(phrase, positions, hows)
                 continue
-            window = UNORDERED_WINDOW if len(phrase.parts) < 3 else WIDE_WINDOW
-            combination = _first_within([found_parts[i] for i in range(len(phrase.parts))],
-                                        window)
+            window = UNORDERED_WINDOW if len(parts) < 3 else WIDE_WINDOW
+            combination = _first_within(parts, window)
             if combination is not None:
                 pairs = sorted({(p, h) for positions, hows in combination
                                 for p, h in zip(positions, hows, strict=True)})
@@ -851,6 +805,8 @@ class _PhraseIndex:
 
 # One match of a phrase part: the positions of its words, and how each matched.
 _PartMatch = tuple[tuple[int, ...], tuple[str, ...]]
+# One run of a slot matched in a message: where it ends, its words and how each matched.
+_Run = tuple[int, tuple[int, ...], tuple[str, ...]]
 
 
 def _first_within(matches: Sequence[Sequence[_PartMatch]], window: int
@@ -883,12 +839,11 @@ def _first_within(matches: Sequence[Sequence[_PartMatch]], window: int
 class _Matcher:
     """Matches phrase parts against one message's words, given each word's atoms.
 
-    Most phrases tried on a message fail, and most of them fail at once: the slot after
-    the first has no atom at any position within reach. So each position's starting
-    atoms are gathered once, and a slot is only unfolded where one of its first atoms
-    stands. Where it is unfolded, the runs it matches are kept for the message: phrases
-    share their slots' trees (see :meth:`Lexicon._shared_slot`), so a class used by
-    forty rules is unfolded once per position, not forty times.
+    What does not depend on the phrase is worked out once per message: where each atom
+    stands, whether a slot can begin at a position, and the runs a slot matches from
+    there. Phrases share their slots' trees (see :meth:`Lexicon._shared_slot`), so a
+    class used by forty rules is unfolded once per position, not forty times; and a slot
+    is not unfolded at all where none of its first atoms stands.
     """
 
     def __init__(self, words: Sequence[Word], hits: list[dict[int, str]],
@@ -905,37 +860,93 @@ class _Matcher:
             if position < len(joined):
                 starting.update(joined[position])
             self.starting.append(starting)
+        # Where each atom may begin a run, first position first.
+        self._positions: dict[int, list[int]] = defaultdict(list)
+        for position, starting in enumerate(self.starting):
+            for atom in starting:
+                self._positions[atom].append(position)
+        self._starts: dict[int, list[int]] = {}
+        self._opens: dict[tuple[int, int], bool] = {}
         # breaks[i]: how many of the first i words stand after clause-ending punctuation.
         self._breaks = list(itertools.accumulate((w.after_break for w in words), initial=0))
-        self._runs: dict[tuple[int, int], list[tuple[int, tuple[int, ...], tuple[str, ...]]]] = {}
+        self._runs: dict[tuple[int, int], list[_Run]] = {}
 
-    def _run_ends(self, node: Mapping[int, Any], start: int
-                  ) -> Iterator[tuple[int, tuple[int, ...], tuple[str, ...]]]:
-        """Yield (end, positions, hows) for each run of ``node``'s tree matched from ``start``."""
+    def starts_of(self, slot: _Slot) -> list[int]:
+        """Return the positions where one of the slot's first atoms stands, in order."""
+        found = self._starts.get(id(slot.firsts))
+        if found is None:
+            atoms = [atom for atom in self.present if atom in slot.firsts]
+            found = self._starts[id(slot.firsts)] = (
+                self._positions[atoms[0]] if len(atoms) == 1
+                else sorted({p for atom in atoms for p in self._positions[atom]}))
+        return found
+
+    def opens(self, slot: _Slot, start: int) -> bool:
+        """Whether a run of the slot can begin at ``start``.
+
+        Its first atom stands there, and its second one (or its end) right after: a
+        cheaper test than unfolding the slot, which most first words open in vain.
+        """
+        key = (id(slot.tree), start)
+        found = self._opens.get(key)
+        if found is None:
+            found = self._opens[key] = self._opens_here(slot.tree, start)
+        return found
+
+    def _opens_here(self, tree: Mapping[int, Any], start: int) -> bool:
+        # The first two steps of _run_ends, as a yes or no.
+        for step, found in ((1, self.hits), (2, self.joined)):
+            if start >= len(found):
+                continue
+            after = self.starting[start + step] if start + step < len(self.starting) else ()
+            for atom in found[start]:
+                node = tree.get(atom)
+                if node is None:
+                    continue
+                if _RUN_ENDS in node:
+                    return True
+                for next_atom in after:
+                    if next_atom in node:
+                        return True
+        return False
+
+    def rank(self, slot: _Slot, start: int) -> int:
+        """Return the place of the first atom at ``start`` that begins one of the slot's runs.
+
+        In the order the position's set yields its atoms (see :class:`_PhraseIndex`).
+        """
+        return next(i for i, atom in enumerate(self.starting[start]) if atom in slot.firsts)
+
+    def _run_ends(self, node: Mapping[int, Any], start: int, positions: tuple[int, ...],
+                  hows: tuple[str, ...], out: list[_Run]) -> None:
+        """Add (end, positions, hows) to ``out`` for each run of ``node``'s tree from ``start``.
+
+        Depth first, a run's end before its longer runs, one word before two words read
+        as one; at each node in the order of the smaller of the node and the word's atoms.
+        """
         if _RUN_ENDS in node:
-            yield start, (), ()
+            out.append((start, positions, hows))
         for step, found in ((1, self.hits), (2, self.joined)):
             if start >= len(found):
                 continue
             here = found[start]
-            pairs = ((a, here[a]) for a in node if a in here) if len(node) < len(here) \
-                else ((a, h) for a, h in here.items() if a in node)
+            pairs = [(a, here[a]) for a in node if a in here] if len(node) < len(here) \
+                else [(a, h) for a, h in here.items() if a in node]
             for atom, how in pairs:
-                positions_here = (start,) if step == 1 else (start, start + 1)
-                hows_here = (how,) * step
-                for end, positions, hows in self._run_ends(node[atom], start + step):
-                    yield end, positions_here + positions, hows_here + hows
+                self._run_ends(node[atom], start + step,
+                               positions + ((start,) if step == 1 else (start, start + 1)),
+                               hows + (how,) * step, out)
 
-    def _runs_at(self, slot: _Slot, here: int
-                 ) -> list[tuple[int, tuple[int, ...], tuple[str, ...]]]:
+    def _runs_at(self, slot: _Slot, here: int) -> list[_Run]:
         """Return the runs of ``slot`` matched from ``here``, closest matches first."""
         key = (id(slot.tree), here)
         runs = self._runs.get(key)
         if runs is None:
-            runs = list(self._run_ends(slot.tree, here))
-            # Exact matches first, so the explanation names the closest lexicon word.
-            runs.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
-            self._runs[key] = runs
+            runs = self._runs[key] = []
+            self._run_ends(slot.tree, here, (), (), runs)
+            if len(runs) > 1:
+                # Exact matches first, so the explanation names the closest lexicon word.
+                runs.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
         return runs
 
     def sequence(self, slots: Sequence[_Slot], start: int, crosses_breaks: bool
