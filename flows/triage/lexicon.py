@@ -664,7 +664,11 @@ class Lexicon:
                 piece = form[:cut]
                 if len(piece) < length - 1:
                     continue
-                for variant in _deletions(piece, 1):
+                # The table holds spellings of length-1 and length letters: a shorter
+                # piece can only be found as it is, a longer one only with a letter less
+                # (skipping the lookups that cannot succeed changes nothing else).
+                variants = (piece,) if len(piece) < length else _deletions(piece, 1)
+                for variant in variants:
                     for atom_id in table.get(variant, ()):
                         if OSA.distance(piece, self._atom_list[atom_id].text,
                                         score_cutoff=1) <= 1:
