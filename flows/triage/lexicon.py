@@ -748,16 +748,19 @@ class _PhraseIndex:
         for number, needs in enumerate(self._needs):
             for atom in needs[0]:
                 self._by_rarest[atom].append(number)
+        # A phrase found by its rarest slot still needs the others.
+        self._other_needs = [needs[1:] for needs in self._needs]
 
-    def _hopeful(self, present: set[int]) -> list[int]:
+    def _hopeful(self, matcher: _Matcher) -> list[int]:
         """Return the numbers of the phrases each of whose slots has a first atom present."""
         candidates: set[int] = set()
-        for atom in present:
+        for atom in matcher.present:
             candidates.update(self._by_rarest.get(atom, ()))
+        present = matcher.present
         hopeful = []
         for number in candidates:
-            # A loop rather than all(): this runs for dozens of phrases per message.
-            for firsts in self._needs[number]:
+            # A loop rather than all(): this runs for a hundred phrases per message.
+            for firsts in self._other_needs[number]:
                 if firsts.isdisjoint(present):
                     break
             else:
@@ -769,15 +772,13 @@ class _PhraseIndex:
         # (where the first-slot index would have found the phrase first, its number,
         #  each part's matches in the order of their positions)
         found: list[tuple[tuple[int, int, int, int], int, list[list[_PartMatch]]]] = []
-        for number in self._hopeful(matcher.present):
+        for number in self._hopeful(matcher):
             phrase = self.phrases[number]
             parts: list[list[_PartMatch]] = []
             first: tuple[int, int, int, int] | None = None
             for part_number, part in enumerate(phrase.parts):
                 matches: list[_PartMatch] = []
-                for start in matcher.starts_of(part[0]):
-                    if not matcher.opens(part[0], start):
-                        continue
+                for start in matcher.starts(part[0]):
                     result = matcher.sequence(part, start, crosses_breaks)
                     if result is None:
                         continue
@@ -870,34 +871,26 @@ class _Matcher:
             for atom in starting:
                 self._positions[atom].append(position)
         self._starts: dict[int, list[int]] = {}
-        self._opens: dict[tuple[int, int], bool] = {}
         # breaks[i]: how many of the first i words stand after clause-ending punctuation.
         self._breaks = list(itertools.accumulate((w.after_break for w in words), initial=0))
         self._runs: dict[tuple[int, int], list[_Run]] = {}
 
-    def starts_of(self, slot: _Slot) -> list[int]:
-        """Return the positions where one of the slot's first atoms stands, in order."""
-        found = self._starts.get(id(slot.firsts))
-        if found is None:
-            atoms = [atom for atom in self.present if atom in slot.firsts]
-            found = self._starts[id(slot.firsts)] = (
-                self._positions[atoms[0]] if len(atoms) == 1
-                else sorted({p for atom in atoms for p in self._positions[atom]}))
-        return found
+    def starts(self, slot: _Slot) -> list[int]:
+        """Return the positions where a run of the slot can begin, in order.
 
-    def opens(self, slot: _Slot, start: int) -> bool:
-        """Whether a run of the slot can begin at ``start``.
-
-        Its first atom stands there, and its second one (or its end) right after: a
-        cheaper test than unfolding the slot, which most first words open in vain.
+        Where one of its first atoms stands and its second one (or its end) follows:
+        a cheaper test than unfolding the slot, which most first words open in vain.
         """
-        key = (id(slot.tree), start)
-        found = self._opens.get(key)
+        found = self._starts.get(id(slot.tree))
         if found is None:
-            found = self._opens[key] = self._opens_here(slot.tree, start)
+            atoms = slot.firsts.intersection(self.present)
+            places = (self._positions[next(iter(atoms))] if len(atoms) == 1
+                      else sorted({p for atom in atoms for p in self._positions[atom]}))
+            found = self._starts[id(slot.tree)] = [p for p in places
+                                                   if self._opens(slot.tree, p)]
         return found
 
-    def _opens_here(self, tree: Mapping[int, Any], start: int) -> bool:
+    def _opens(self, tree: Mapping[int, Any], start: int) -> bool:
         # The first two steps of _run_ends, as a yes or no.
         for step, found in ((1, self.hits), (2, self.joined)):
             if start >= len(found):
