@@ -887,23 +887,23 @@ class _Matcher:
             places = (self._positions[next(iter(atoms))] if len(atoms) == 1
                       else sorted({p for atom in atoms for p in self._positions[atom]}))
             found = self._starts[id(slot.tree)] = [p for p in places
-                                                   if self._opens(slot.tree, p)]
+                                                   if self._opens(slot.tree, atoms, p)]
         return found
 
-    def _opens(self, tree: Mapping[int, Any], start: int) -> bool:
-        # The first two steps of _run_ends, as a yes or no.
+    def _opens(self, tree: Mapping[int, Any], atoms: Iterable[int], start: int) -> bool:
+        """Whether a run of ``tree`` beginning with one of ``atoms`` can begin at ``start``.
+
+        The first two steps of _run_ends, as a yes or no.
+        """
         for step, found in ((1, self.hits), (2, self.joined)):
             if start >= len(found):
                 continue
+            here = found[start]
             after = self.starting[start + step] if start + step < len(self.starting) else ()
-            for atom in found[start]:
-                node = tree.get(atom)
-                if node is None:
-                    continue
-                if _RUN_ENDS in node:
-                    return True
-                for next_atom in after:
-                    if next_atom in node:
+            for atom in atoms:
+                if atom in here:
+                    node = tree[atom]
+                    if _RUN_ENDS in node or not node.keys().isdisjoint(after):
                         return True
         return False
 
