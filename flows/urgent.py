@@ -33,6 +33,7 @@ STAFF_COMMANDS: Final = (
     ("handover", N_("Hand a resident over to a colleague")),
     ("hours", N_("Your hours for booked calls")),
     ("bookings", N_("Booked calls today")),
+    ("checkins", N_("Offer check-ins to a case's resident")),
     ("help", N_("What staff can do here")),
 )
 STAFF_GROUP_COMMANDS: Final = ("cases", "close")

@@ -22,6 +22,7 @@ COMMANDS: Final = (
     ("contact", N_("Your own contact person")),
     ("book", N_("Book a call")),
     ("bookings", N_("Your booked calls")),
+    ("checkins", N_("Your check-ins")),
     ("language", N_("Choose your language")),
     ("help", N_("What I can do")),
     ("forget", N_("Delete what this chat has saved")),

@@ -249,7 +249,17 @@ class Timer(Base):
     """Something to do at a time (escalate a case, remind of 112), surviving restarts."""
 
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_due", "done_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_timers_due", "done_at", "due_at"),
+        # One pending morning digest of check-in answers, however many processes start it.
+        Index(
+            "uq_timers_one_digest",
+            "kind",
+            unique=True,
+            sqlite_where=text("kind = 'checkin-digest' AND done_at IS NULL"),
+            postgresql_where=text("kind = 'checkin-digest' AND done_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
@@ -258,6 +268,8 @@ class Timer(Base):
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     # A reminder of a booked call (24 hours and 1 hour before).
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    # The next check-in of a resident's plan.
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_plans.id"))
     due_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
 
@@ -394,3 +406,62 @@ class BookingCell(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
     cell_at: Mapped[datetime] = mapped_column(primary_key=True)
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+
+
+CHECKIN_STATES = ("offered", "active", "paused", "stopped", "declined", "done")
+# A resident has at most one plan in these states at a time.
+LIVE_CHECKIN_STATES = ("offered", "active", "paused")
+
+
+class CheckinPlan(Base):
+    """A resident's follow-up check-ins: offered by staff, started only when they say yes."""
+
+    __tablename__ = "checkin_plans"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('offered', 'active', 'paused', 'stopped', 'declined', 'done')",
+            name="status",
+        ),
+        Index(
+            "uq_checkin_plans_live",
+            "resident_id",
+            unique=True,
+            sqlite_where=text("status IN ('offered', 'active', 'paused')"),
+            postgresql_where=text("status IN ('offered', 'active', 'paused')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"))
+    # The plan's name in catalogue/checkins.yaml.
+    plan: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(12), default="offered")
+    offered_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    offered_at: Mapped[datetime]
+    # When the resident said yes: every step is counted from this day.
+    started_at: Mapped[datetime | None]
+    # morning, midday or evening, in the municipality's time zone.
+    time_of_day: Mapped[str | None] = mapped_column(String(8))
+    # The step whose check-in comes next (0 before the first).
+    next_step: Mapped[int] = mapped_column(default=0)
+    next_due: Mapped[datetime | None]
+    # Check-ins in a row with no answer (two: the contact's digest says so).
+    unanswered: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime]
+
+
+class CheckinAnswer(Base):
+    """One check-in sent, and what the resident answered (a face, "call me", a few words)."""
+
+    __tablename__ = "checkin_answers"
+    __table_args__ = (Index("uq_checkin_answers_step", "plan_id", "step", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("checkin_plans.id"))
+    step: Mapped[int]
+    sent_at: Mapped[datetime]
+    # "1" (very bad) .. "5" (very good), or "call": the resident asked to be called.
+    answer: Mapped[str | None] = mapped_column(String(8))
+    # What they wrote to the check-in, scrubbed of personal numbers like kept questions.
+    words: Mapped[str | None] = mapped_column(String(2000))
+    answered_at: Mapped[datetime | None]

@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.calls import booking, contact
+from bot.calls import booking, checkins, contact
 from bot.calls import hours as staff_hours
 from bot.cases import asking, casework, safety_check
 from bot.core.i18n import clock, current_locale, plain
@@ -29,9 +29,11 @@ from flows import safety_check as safety_flow
 from flows.calls.booking import BOOK_BUTTON
 from flows.calls.contact import CONTACT_BUTTON, invite_code
 from flows.calls.staff_hours import HOURS_BUTTON
+from flows.checkins import PREFIX as CHECKIN_BUTTON
 from flows.language import is_ours, locale_for_telegram, telegram_language_code
 from flows.replies import Reply, Text
 from flows.triage.classify import triage
+from storage import checkins as checkin_storage
 from storage import queries
 from storage.casework import remember_text
 
@@ -195,6 +197,9 @@ async def read_question(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> 
         # Not sure: the numbers, and one question. A person looks if no answer comes.
         await safety_check.ask_if_safe(message.chat.id, verdict.category)
         return
+    # "Stop" to check-ins in their own words, or a few words written to a check-in.
+    if await checkins.words_written(message, text):
+        return
     if welcome.wordless(text):
         # Only emoji or signs (😢🙏): nothing to search, so ask what is on their mind.
         turn.say(message.chat.id, welcome.without_words())
@@ -244,6 +249,7 @@ async def forget_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chose_language = turn.resident.locale_chosen
     # Booked calls are the bot's own data: cancelled (the staff are told) and deleted.
     calls_cancelled = await booking.forget_bookings(turn, turn.resident)
+    await checkin_storage.forget(turn.session, turn.resident.id)
     gone = await queries.forget_resident(turn.session, turn.resident)
     if gone:
         turn.resident = None
@@ -426,6 +432,7 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
             CommandHandler("forget", offer_to_forget, filters=PRIVATE),
             CommandHandler("book", booking.book_command, filters=PRIVATE),
             CommandHandler("bookings", booking.list_bookings, filters=PRIVATE),
+            CommandHandler("checkins", checkins.checkins_command, filters=PRIVATE),
             CommandHandler(["cases", "close", "invite", "handover"], staff_only, filters=PRIVATE),
             # A staff member's own hours for booked calls; to residents an unknown command.
             CommandHandler("hours", staff_hours.hours_command, filters=PRIVATE),
@@ -433,6 +440,7 @@ def wire(application: Application, settings: Settings) -> None:  # type: ignore[
             CallbackQueryHandler(choose_language, pattern=f"^{welcome.LANGUAGE_BUTTON_PREFIX}"),
             CallbackQueryHandler(forget_pressed, pattern=f"^{forget.FORGET_BUTTON}:"),
             CallbackQueryHandler(booking.press_booking_button, pattern=f"^{BOOK_BUTTON}:"),
+            CallbackQueryHandler(checkins.press_checkin_button, pattern=f"^{CHECKIN_BUTTON}:"),
             CallbackQueryHandler(contact.press_contact_button, pattern=f"^{CONTACT_BUTTON}:"),
             CallbackQueryHandler(
                 safety_check.answer_pressed, pattern=f"^{safety_flow.SAFE_BUTTON}:"

@@ -254,14 +254,22 @@ class Nara:
                 log.info("no staff menu for one chat: %s", error.message)
 
     async def _timers_forever(self) -> None:
-        """Run escalation timers when they fall due (they live in the database)."""
+        """Run timers when they fall due (they live in the database).
+
+        A full batch means more are due (a busy morning of check-ins): the next batch is
+        taken at once, not after the pause.
+        """
         while True:
+            ran = 0
             try:
-                await self.pipeline.run_job(timers.run_due_timers)
+                ran = int(await self.pipeline.run_job(timers.run_due_timers))  # type: ignore[call-overload]
             except Exception:
                 self.metrics.errors.labels("timers").inc()
                 log.exception("running timers failed; trying again")
-            await asyncio.sleep(TIMER_INTERVAL)
+            if ran < timers.BATCH:
+                await asyncio.sleep(TIMER_INTERVAL)
+            else:
+                await asyncio.sleep(0)
 
     async def _tidy_forever(self) -> None:
         """Forget, every hour, what Nära no longer needs to keep."""

@@ -1,4 +1,4 @@
-"""Timers from the database, run when due: case escalations, unanswered questions, calls.
+"""Timers from the database, run when due: cases, questions, calls, check-ins, digests.
 
 A booked call's timers (its reminders, and the moment it is over) are written in the
 same transaction as the booking; a move or cancel marks them done in its own.
@@ -11,17 +11,25 @@ if the work fails, the transaction rolls back and the timers are taken again lat
 
 from __future__ import annotations
 
-from bot.calls import booking
+from bot.calls import booking, checkins
 from bot.cases import casework, safety_check
 from bot.core.turn import Turn
 from storage.casework import take_due_timers
+from storage.checkins import DIGEST
+
+# Timers taken in one transaction: a batch that fails is retried whole, so keep it small.
+BATCH = 50
 
 
 async def run_due_timers(turn: Turn) -> int:
-    """Run every timer whose time has come; return how many ran."""
-    timers = await take_due_timers(turn.session, turn.now)
+    """Run up to :data:`BATCH` timers whose time has come; return how many ran."""
+    timers = await take_due_timers(turn.session, turn.now, limit=BATCH)
     for timer in timers:
-        if timer.booking_id is not None:
+        if timer.checkin_id is not None:
+            await checkins.run_checkin_timer(turn, timer)
+        elif timer.kind == DIGEST:
+            await checkins.run_digest_timer(turn, timer)
+        elif timer.booking_id is not None:
             await booking.run_booking_timer(turn, timer)
         elif timer.resident_id is not None:
             await safety_check.question_unanswered(turn, timer)

@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 from bot.core.i18n import clock, plain, when
 from bot.core.render import PARAGRAPH_BREAK, send_message_params
 from bot.core.turn import Turn, current_turn
+from flows import checkins as checkin_flow
 from flows import safety_check, urgent
 from flows.catalogue import Service
 from flows.helplines import Helpline
@@ -602,6 +603,18 @@ async def _close(
     if query is None:
         turn.say(chat_id, urgent.closed_for_staff(case_id, staff.name), locale=staff_locale)
     resident = await turn.session.get(Resident, case.resident_id)
+    if resident is not None and resident.blocked_at is None:
+        # A good moment to offer follow-up check-ins: to the one who closed it, privately.
+        turn.say(
+            staff.telegram_user_id,
+            checkin_flow.choose_plan(case_id, turn.settings.checkin_plans()),
+            locale=staff_locale,
+            purpose=(
+                {"fallback_chat": turn.settings.staff_chat_id}
+                if turn.settings.staff_chat_id is not None
+                else None
+            ),
+        )
     if resident is not None:
         if in_case(resident) == case_id:
             _leave_case(resident)

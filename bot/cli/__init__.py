@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.bookings import bookings_command
+from bot.cli.checkins import checkins_group
 from bot.cli.common import Commands
 from bot.cli.reports import report_group
 from bot.cli.search import catalogue_group, search_command
@@ -31,3 +32,4 @@ for command in (run, sandbox, db, staff, search_command, catalogue_group, triage
                 report_group):
     main.add_command(command)
 main.add_command(bookings_command)
+main.add_command(checkins_group)

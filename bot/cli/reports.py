@@ -201,3 +201,97 @@ def report_triage(days: int, as_json: bool) -> None:
         click.echo(_feedback_line(item))
     if not (report.missed or report.false_alarms or report.asked):
         click.echo("\nNothing to learn from yet.")
+
+
+_FACE_NAMES = {
+    "1": "very bad",
+    "2": "bad",
+    "3": "okay",
+    "4": "good",
+    "5": "very good",
+    "call": "call me",
+}
+
+
+@report_group.command("checkins")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 520),
+    default=12,
+    show_default=True,
+    help="Look at check-ins sent this many weeks back.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def report_checkins(weeks: int, as_json: bool) -> None:
+    """Answer rates and answers per week, language and plan; the year-later answers.
+
+    Counts only, no identities; the words kept from the last ("did you get what you
+    needed?") step are scrubbed of personal numbers like kept questions.
+    """
+    from storage import checkins
+
+    settings = settings_or_exit()
+    plans = settings.checkin_plans()
+    since = datetime.now(UTC) - timedelta(weeks=weeks)
+
+    async def fetch(session: AsyncSession) -> tuple[list[checkins.ReportRow], int]:
+        return await checkins.report_rows(session, since), await checkins.count_live(session)
+
+    rows, live = run_in_transaction(fetch)
+
+    def group(key: str) -> dict[str, dict[str, int]]:
+        table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for row in rows:
+            cell = table[str(getattr(row, key))]
+            cell["sent"] += 1
+            if row.answer is not None or row.words is not None:
+                cell["answered"] += 1
+            cell[row.answer or ("words" if row.words else "none")] += 1
+        return {name: dict(counts) for name, counts in sorted(table.items())}
+
+    def is_last(row: checkins.ReportRow) -> bool:
+        plan = plans.get(row.plan)
+        return plan is not None and row.step == len(plan.steps) - 1
+
+    last = [row for row in rows if is_last(row)]
+    year_later = {
+        "sent": len(last),
+        "answers": {
+            _FACE_NAMES.get(a, a): sum(1 for row in last if row.answer == a) for a in _FACE_NAMES
+        },
+        "words": [row.words for row in last if row.words],
+    }
+    report = {
+        "weeks": weeks,
+        "plans_running": live,
+        "sent": len(rows),
+        "answered": sum(1 for row in rows if row.answer is not None or row.words is not None),
+        "by_week": group("week"),
+        "by_language": group("locale"),
+        "by_plan": group("plan"),
+        "year_later": year_later,
+    }
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False))
+        return
+    click.echo(f"Check-ins in the last {weeks} weeks ({live} plans running or paused)")
+    if not rows:
+        click.echo("no check-ins were sent in that time")
+        return
+    rate = report["answered"] / len(rows)  # type: ignore[operator]
+    click.echo(f"sent {len(rows)}, answered {report['answered']} ({rate:.0%})")
+    columns = ["1", "2", "3", "4", "5", "call", "words", "none"]
+    header = " ".join(f"{_FACE_NAMES.get(c, c):>9}" for c in columns)
+    for title, key in (("week (Monday)", "by_week"), ("language", "by_language"),
+                       ("plan", "by_plan")):
+        click.echo(f"\n{title:<18} {'sent':>5} {'answered':>9} {header}")
+        table = report[key]
+        assert isinstance(table, dict)
+        for name, counts in table.items():
+            cells = " ".join(f"{counts.get(c, 0):>9}" for c in columns)
+            click.echo(f"{name:<18} {counts['sent']:>5} {counts.get('answered', 0):>9} {cells}")
+    click.echo(f"\nThe year-later question: sent {len(last)}")
+    for name, count in year_later["answers"].items():  # type: ignore[attr-defined]
+        click.echo(f"  {name:<10} {count:>5}")
+    for words in year_later["words"]:  # type: ignore[attr-defined]
+        click.echo(f"  - {words}")

@@ -22,6 +22,7 @@ from flows.catalogue import (
     default_catalogue_path,
     load_catalogue,
 )
+from flows.checkins import PLAN_FILE, check_plans, load_plans
 from flows.language import LOCALES
 from flows.search import SearchResult, search
 
@@ -116,15 +117,46 @@ def catalogue_group() -> None:
 @catalogue_group.command("check")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def catalogue_check(path: Path | None) -> None:
-    """Check the catalogue at PATH (default: NARA_CATALOGUE or the shipped one)."""
-    target = path if path is not None else _catalogue_path()
-    problems = check_catalogue(target)
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        noun = "problem" if len(problems) == 1 else "problems"
-        click.echo(f"{len(problems)} {noun} to fix", err=True)
+    """Check the catalogue and the check-in plans (or the one file at PATH).
+
+    Without PATH: NARA_CATALOGUE (or the shipped services.yaml) and NARA_CHECKINS (or
+    the shipped checkins.yaml). A file with a top-level ``plans:`` is read as check-in plans.
+    """
+    from bot.cli.common import settings_or_exit
+
+    if path is None:
+        settings = settings_or_exit()
+        files = [
+            (settings.catalogue or default_catalogue_path(), False),
+            (settings.checkins or PLAN_FILE, True),
+        ]
+    else:
+        files = [(path, _is_plans(path))]
+    problems_in_all = 0
+    for target, plans in files:
+        problems = check_plans(target) if plans else check_catalogue(target)
+        for problem in problems:
+            click.echo(str(problem))
+        problems_in_all += len(problems)
+        if problems:
+            continue
+        if plans:
+            loaded = load_plans(target)
+            click.echo(f"OK: {len(loaded)} check-in plans ({', '.join(loaded.plans)})")
+        else:
+            catalogue = load_catalogue(target)
+            languages = {locale for service in catalogue for locale in service.description}
+            click.echo(f"OK: {len(catalogue)} services, {len(languages)} languages")
+    if problems_in_all:
+        noun = "problem" if problems_in_all == 1 else "problems"
+        click.echo(f"{problems_in_all} {noun} to fix", err=True)
         raise SystemExit(1)
-    catalogue = load_catalogue(target)
-    languages = {locale for service in catalogue for locale in service.description}
-    click.echo(f"OK: {len(catalogue)} services, {len(languages)} languages")
+
+
+def _is_plans(path: Path) -> bool:
+    """Tell a check-in plans file (``plans:`` at the top) from a services catalogue."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(line.startswith("plans:") for line in text.splitlines())

@@ -31,7 +31,7 @@ from telegram.error import (
 from telegram.warnings import PTBUserWarning
 
 from bot.core.metrics import Metrics
-from storage import casework, queries
+from storage import casework, checkins, queries
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -325,6 +325,10 @@ class Courier:
             await queries.give_up(
                 session, call.id, self.clock(), f"{type(error).__name__}: {error.message}"
             )
+            if isinstance(error, Forbidden) and call.chat_id > 0:
+                # A resident who blocked the bot: marked, and their check-ins paused, so
+                # nothing more is tried until they come back.
+                await checkins.pause_blocked(session, call.chat_id, self.clock())
         return Delivery.REFUSED
 
     async def sweep_forever(self) -> None:

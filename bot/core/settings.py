@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import sys
@@ -15,6 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from flows.catalogue import Catalogue, CatalogueError, default_catalogue_path, load_catalogue
+from flows.checkins import Plans, PlansError, QuietHours, load_plans
 from flows.helplines import HelplineError, Helplines, default_helplines, load_helplines
 from flows.hours import OfficeHours
 from flows.language import LOCALES
@@ -72,6 +74,10 @@ class Settings(BaseSettings):
     staff_locale: str = "sv"
     # The municipality's country (ISO code): its public holidays are days off for booking.
     country: str = "SE"
+    # The check-in plans staff can offer (catalogue/checkins.yaml if unset).
+    checkins: Path | None = None
+    # No check-in is sent in these hours (local time); one due then waits for the morning.
+    quiet_hours: str = "21:00-08:00"
 
     @field_validator("telegram_token")
     @classmethod
@@ -157,6 +163,12 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram chat ids separated by commas, e.g. 123,-100456")
         return value
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        QuietHours.parse(value)
+        return value
+
     @field_validator("staff_locale")
     @classmethod
     def _staff_locale(cls, value: str) -> str:
@@ -203,6 +215,19 @@ class Settings(BaseSettings):
         except CatalogueError as error:
             first = error.problems[0] if error.problems else "unreadable"
             raise ConfigError(f"NARA_CATALOGUE: {first} (run `nara catalogue check`)") from None
+
+    def checkin_plans(self) -> Plans:
+        """Load the check-in plans: NARA_CHECKINS, or the ones shipped with Nära."""
+        try:
+            return _plans_from(self.checkins)
+        except PlansError as error:
+            first = error.problems[0] if error.problems else "unreadable"
+            raise ConfigError(f"NARA_CHECKINS: {first} (run `nara catalogue check`)") from None
+
+    @property
+    def quiet(self) -> QuietHours:
+        """The hours in which no check-in is sent."""
+        return QuietHours.parse(self.quiet_hours)
 
     @property
     def on_call(self) -> tuple[int, ...]:
@@ -266,6 +291,12 @@ def describe(error: ValidationError) -> str:
         message = problem["msg"].removeprefix("Value error, ")
         lines.append(f"{ENV_PREFIX}{field.upper()}: {message}")
     return "\n".join(lines)
+
+
+@functools.cache
+def _plans_from(path: Path | None) -> Plans:
+    # Read once per file: every check-in and press needs them.
+    return load_plans(path)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,7 +1,9 @@
 """``nara sandbox``: the real bot against a built-in Telegram, with a browser chat, on one port.
 
 One aiohttp server (the bot's own) serves the Telegram-compatible Bot API the bot long-polls,
-the control API the page plays people through (``/sandbox/api/``), and the page itself (``/``).
+the control API the page plays people through (``/sandbox/api/``), and the page itself (``/``)
+with its tools: the bot's clock moved forward (:mod:`bot.sandbox.clock`) and check-ins
+offered as a staff member would.
 Nothing leaves the machine: no token, no internet, and a temporary database unless
 ``NARA_DATABASE_URL`` says otherwise.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import os
 import secrets
 import signal
@@ -28,13 +31,21 @@ from aiohttp import web
 from pydantic import SecretStr
 
 from bot.app.runtime import Nara
+from bot.calls import checkins
 from bot.core.courier import utcnow
+from bot.core.i18n import plain
 from bot.core.logs import configure_logging
 from bot.core.settings import Settings
+from bot.sandbox.clock import SandboxClock, clock_view, minutes_forward
 from flows.calls.availability import WeeklyHours
+from flows.checkins import CANNOT_OFFER, Plan
 from flows.language import DEFAULT_LOCALE, LOCALES, OWN_NAMES, RIGHT_TO_LEFT, telegram_language_code
+from flows.replies import Text
+from storage import checkins as stored_checkins
 from storage import hours, queries
 from tgserver import World, setup_routes
+
+log = logging.getLogger(__name__)
 
 # Only ever accepted by the built-in server; shaped like a real token so every code path is real.
 SANDBOX_TOKEN = "1000000001:SANDBOXnaraLocalOnlyNotATelegramToken"  # noqa: S105 - not a secret
@@ -103,6 +114,7 @@ class Sandbox:
     settings: Settings
     world: World
     nara: Nara
+    clock: SandboxClock
     staff_chat_id: int
     staff_ids: dict[str, int]
     temporary_database: bool
@@ -242,6 +254,10 @@ async def register_staff(nara: Nara, staff_ids: Mapping[str, int]) -> None:
                 )
 
 
+def _title(settings: Settings, plan: Plan) -> str:
+    return plain(Text.written(plan.title), settings.staff_locale)
+
+
 def _sandbox_info(sandbox: Sandbox) -> dict[str, Any]:
     world = sandbox.world
     bot = world.find_bot()
@@ -259,11 +275,98 @@ def _sandbox_info(sandbox: Sandbox) -> dict[str, Any]:
         "languages": telegram_languages(),
         "temporary_database": sandbox.temporary_database,
         "instance": sandbox.instance,
+        "clock": clock_view(sandbox.clock, sandbox.settings),
+        # Titles in the staff language, as staff see them in /checkins.
+        "checkin_plans": [
+            {"name": plan.name, "title": _title(sandbox.settings, plan)}
+            for plan in sandbox.settings.checkin_plans()
+        ],
     }
 
 
+@dataclass(frozen=True)
+class CheckinOffer:
+    """What the page asks for: a staff member offers a resident a plan (Telegram user ids)."""
+
+    staff_user_id: int
+    resident_user_id: int
+    plan: str
+
+    @classmethod
+    def read(cls, body: object, staff_ids: Mapping[str, int]) -> CheckinOffer:
+        """Read the page's JSON.
+
+        Raises:
+            ValueError: with a message for the person (or script) that sent it.
+        """
+        fields = body if isinstance(body, dict) else {}
+        staff, resident, plan = (
+            fields.get("staff_user_id"), fields.get("resident_user_id"), fields.get("plan")
+        )
+        if not isinstance(staff, int) or staff not in staff_ids.values():
+            people = ", ".join(f"{user_id} ({name})" for name, user_id in staff_ids.items())
+            raise ValueError(f"staff_user_id must be one of the sandbox's staff: {people}")
+        if not isinstance(resident, int) or isinstance(resident, bool):
+            raise ValueError("resident_user_id must be a resident's Telegram user id")
+        if not isinstance(plan, str):
+            raise ValueError("plan must be a plan's name, e.g. after-support")
+        return cls(staff, resident, plan)
+
+
+# Why an offer did not go out, as the page says it; the bot's own reasons otherwise.
+_SANDBOX_REASONS = {
+    "unknown-resident": "This resident has not written to Nära yet: send /start as them first.",
+}
+
+
+async def offer_checkins(sandbox: Sandbox, wanted: CheckinOffer) -> dict[str, str]:
+    """Offer a plan as the bot's staff would, in one transaction, and say what happened.
+
+    The offer goes through the outbox like one made with ``nara checkins offer``, so the
+    resident pane shows it as soon as the bot sends it.
+    """
+    nara = sandbox.nara
+    async with nara.db.session() as session, session.begin():
+        staff = await queries.active_staff_member(session, wanted.staff_user_id)
+        resident = await queries.find_resident(session, wanted.resident_user_id)
+        why = "unknown-resident" if resident is None else None
+        if resident is not None:
+            why = await checkins.offer(
+                session, sandbox.settings, resident, wanted.plan, staff=staff, now=nara.clock()
+            )
+        if why == "has-plan" and resident is not None:
+            # The bot's "already has check-ins" covers an offer not yet answered; say which.
+            live = await stored_checkins.live_plan(session, resident.id)
+            why = "pending" if live is not None and live.status == "offered" else why
+    if why is None:
+        plan = sandbox.settings.checkin_plans().get(wanted.plan)
+        title = _title(sandbox.settings, plan) if plan is not None else wanted.plan
+        return {
+            "outcome": "offered",
+            "message": f"Offered “{title}”. Check-ins start only if the resident says yes.",
+        }
+    return {"outcome": why, "message": _SANDBOX_REASONS.get(why) or CANNOT_OFFER.get(why, why)}
+
+
+async def _json_body(request: web.Request) -> object:
+    try:
+        return await request.json()
+    except ValueError:
+        raise ValueError("send a JSON object in the request body") from None
+
+
+def _bad_request(error: ValueError) -> web.Response:
+    return web.json_response({"error": str(error)}, status=400)
+
+
 def add_page_routes(app: web.Application, sandbox_ref: list[Sandbox]) -> None:
-    """Serve the browser chat: ``/``, its static files, and ``/sandbox/info``."""
+    """Serve the browser chat: ``/``, its static files, ``/sandbox/info``, and its tools.
+
+    ``POST /sandbox/clock`` (``{"minutes": N}``) moves the bot's clock forward and answers
+    with the new time; ``POST /sandbox/checkins`` (``{"staff_user_id", "resident_user_id",
+    "plan"}``) offers check-ins and answers with the outcome. Bad input: 400 and
+    ``{"error": ...}``, as the control API answers.
+    """
 
     async def index(_request: web.Request) -> web.FileResponse:
         response = web.FileResponse(UI_DIR / "index.html")
@@ -278,8 +381,28 @@ def add_page_routes(app: web.Application, sandbox_ref: list[Sandbox]) -> None:
     async def info(_request: web.Request) -> web.Response:
         return web.json_response(_sandbox_info(sandbox_ref[0]))
 
+    async def move_clock(request: web.Request) -> web.Response:
+        sandbox = sandbox_ref[0]
+        try:
+            forward = minutes_forward(await _json_body(request))
+        except ValueError as error:
+            return _bad_request(error)
+        sandbox.clock.advance(forward)
+        log.info("sandbox clock moved %s forward", forward)
+        return web.json_response(clock_view(sandbox.clock, sandbox.settings))
+
+    async def offer(request: web.Request) -> web.Response:
+        sandbox = sandbox_ref[0]
+        try:
+            wanted = CheckinOffer.read(await _json_body(request), sandbox.staff_ids)
+        except ValueError as error:
+            return _bad_request(error)
+        return web.json_response(await offer_checkins(sandbox, wanted))
+
     app.router.add_get("/", index)
     app.router.add_get("/sandbox/info", info)
+    app.router.add_post("/sandbox/clock", move_clock)
+    app.router.add_post("/sandbox/checkins", offer)
     app.router.add_static("/sandbox/ui/", UI_DIR, append_version=False)
 
 
@@ -292,7 +415,8 @@ async def running_sandbox(
     Args:
         settings: The configuration; the token, Bot API URL, webhook and staff chat are
             replaced by the sandbox's own. Port 0 picks a free port.
-        clock: The bot's "now" (tests set it to a known weekday); the real time if None.
+        clock: The time the bot's clock starts from (tests set a known weekday); the real
+            time if None. The page moves the bot's clock forward from there.
 
     Yields:
         The running sandbox; it stops (and its temporary database goes) on leaving.
@@ -315,12 +439,14 @@ async def running_sandbox(
             setup_routes(app, world)
             add_page_routes(app, sandbox_ref)
 
-        nara = Nara(settings, add_routes=add_routes, clock=clock or utcnow)
+        sandbox_clock = SandboxClock(clock or utcnow)
+        nara = Nara(settings, add_routes=add_routes, clock=sandbox_clock)
         sandbox = Sandbox(
             url=f"http://{_browser_host(settings.http_host)}:{settings.http_port}/",
             settings=settings,
             world=world,
             nara=nara,
+            clock=sandbox_clock,
             staff_chat_id=staff_chat_id,
             staff_ids=staff_ids,
             temporary_database=database_dir is not None,

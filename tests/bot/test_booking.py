@@ -31,8 +31,8 @@ from tests.bot.harness import (
     LocalTelegram,
     MovableClock,
     bot_settings,
-    register_staff,
     query,
+    register_staff,
     running_bot,
 )
 from tests.bot.processes import BotProcess

@@ -164,7 +164,10 @@ async def test_a_claim_edits_every_card_and_tells_the_claimer_once_how_to_answer
     for reader, card in zip(readers, settled, strict=True):
         done = await card_when(reader, card, lambda m: closed in m.text)
         assert done.button_texts == ["Inte akut"] and claimed not in done.text
-    assert await team.sara.unread_messages() == []
+    # Privately, once: whether to offer the resident follow-up check-ins (asked first).
+    (offer,) = await team.sara.unread_messages()
+    assert "Erbjuda uppföljning till invånaren i ärende 1?" in offer.text
+    assert len(offer.button_texts) == 3
     assert [m.id for m in await bot_posts(team.group)] == [cards[0].id, cards[1].id, hint.id]
 
 

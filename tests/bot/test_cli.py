@@ -26,7 +26,9 @@ COMMANDS = [
     "report gaps",
     "report triage",
     "report usage",
+    "report checkins",
     "bookings",
+    "checkins offer",
 ]
 
 
@@ -56,7 +58,7 @@ def test_help_lists_every_command_on_one_line_each(env: dict[str, str]) -> None:
     section = result.stdout.split("Commands:")[1].strip().splitlines()
     listed = {
         " ".join(line.split()[:2])
-        if line.split()[0] in ("db", "staff", "catalogue", "report")
+        if line.split()[0] in ("db", "staff", "catalogue", "report", "checkins")
         else line.split()[0]
         for line in section
     }

@@ -58,6 +58,7 @@ async def test_an_arabic_speaker_gets_arabic_and_can_switch_language_for_good(
             "contact",
             "book",
             "bookings",
+            "checkins",
             "forget",
         }
         assert any("\u0400" <= ch <= "\u04ff" for c in menu for ch in c["description"]), menu

@@ -85,7 +85,25 @@ def test_search_uses_nara_catalogue(
 def test_catalogue_check_ok(runner: CliRunner) -> None:
     result = runner.invoke(main, ["catalogue", "check"])
     assert result.exit_code == 0
-    assert result.output.strip() == "OK: 21 services, 8 languages"
+    assert result.output.strip().splitlines() == [
+        "OK: 21 services, 8 languages",
+        "OK: 3 check-in plans (after-support, continued-contact, after-crisis)",
+    ]
+
+
+def test_catalogue_check_reads_a_broken_plans_file_by_its_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from flows.checkins import PLAN_FILE
+
+    text = PLAN_FILE.read_text(encoding="utf-8")
+    broken = tmp_path / "checkins.yaml"
+    step = "      - {after: 2 weeks, message: how-are-things}"
+    broken.write_text(text.replace(step, step.replace("2 weeks", "two weeks"), 1), encoding="utf-8")
+    result = runner.invoke(main, ["catalogue", "check", str(broken)])
+    assert result.exit_code == 1
+    line = text.splitlines().index(step) + 1
+    assert f"checkins.yaml:{line}:" in result.output
 
 
 def test_catalogue_check_lists_problems_and_fails(runner: CliRunner, tmp_path: Path) -> None:

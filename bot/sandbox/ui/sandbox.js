@@ -36,13 +36,19 @@
     }
   }
 
-  async function api(method, path, body, signal) {
+  // The built-in Telegram's control API (/sandbox/api); `request` also reaches the page's own
+  // tools (/sandbox/clock, /sandbox/checkins), which answer errors the same way.
+  function api(method, path, body, signal) {
+    return request(method, API + path, body, signal);
+  }
+
+  async function request(method, url, body, signal) {
     const options = { method, headers: {}, signal };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
-    const response = await reach(API + path, options);
+    const response = await reach(url, options);
     let data = null;
     try {
       data = await response.json();
@@ -984,6 +990,7 @@
     if (!people.length) {
       select.append(el("option", { value: "", text: "No residents yet" }));
       select.disabled = true;
+      fillOfferResidents();
       return;
     }
     select.disabled = false;
@@ -992,6 +999,7 @@
         text: `${fullName(user)} · ${languageLabel(user.language_code)}` }));
     }
     if (keep && people.some((user) => user.id === keep)) select.value = String(keep);
+    fillOfferResidents();
   }
 
   function showResident(userId) {
@@ -999,6 +1007,8 @@
     const label = document.querySelector('label[for="resident-text"]');
     if (user) {
       sessionStorage.setItem(RESIDENT_KEY, String(userId));
+      // The offer form offers to whoever the resident pane shows, unless staff pick another.
+      document.getElementById("offer-resident").value = String(userId);
       label.textContent = `Message to Nära as ${fullName(user)}`;
       residentPanel.setStatusText(`bot · ${fullName(user)}’s Telegram is in ${languageLabel(user.language_code)}`);
     } else {
@@ -1065,6 +1075,7 @@
     const info = store.info;
     const person = info.staff.find((item) => item.id === staffView.personId) || info.staff[0];
     staffView.personId = person.id;
+    showOfferAs(person);
     const group = staffView.tab === "group";
     const chat = staffPanel.root;
     chat.setAttribute("aria-labelledby", group ? "tab-group" : "tab-private");
@@ -1122,6 +1133,153 @@
         }
       });
     }
+  }
+
+  // -- the staff pane: offering check-ins -------------------------------------------------------
+
+  function fillOfferResidents() {
+    const select = document.getElementById("offer-resident");
+    const keep = Number(select.value) || residentPanel.userId;
+    select.replaceChildren();
+    for (const user of residents()) {
+      select.append(el("option", { value: user.id, text: fullName(user) }));
+    }
+    if (!select.options.length) select.append(el("option", { value: "", text: "No residents yet" }));
+    if (keep && residents().some((user) => user.id === keep)) select.value = String(keep);
+  }
+
+  function showOfferAs(person) {
+    document.querySelector(".offer-form [type=submit]").textContent = `Offer as ${person.name}`;
+  }
+
+  function setUpOfferForm() {
+    const plans = document.getElementById("offer-plan");
+    for (const plan of store.info.checkin_plans) {
+      plans.append(el("option", { value: plan.name, text: plan.title }));
+    }
+    const form = document.querySelector(".offer-form");
+    const outcome = form.querySelector(".offer-outcome");
+    const submit = form.querySelector("[type=submit]");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const resident = Number(document.getElementById("offer-resident").value);
+      if (!resident) {
+        outcome.textContent = "Create a resident first (in the resident pane).";
+        return;
+      }
+      submit.disabled = true;
+      form.setAttribute("aria-busy", "true");
+      outcome.dataset.outcome = "";
+      outcome.textContent = "Offering…";
+      try {
+        const result = await request("POST", "/sandbox/checkins", {
+          staff_user_id: staffView.personId, resident_user_id: resident, plan: plans.value,
+        });
+        outcome.dataset.outcome = result.outcome;
+        outcome.textContent = result.message;
+        // The offer comes in the resident's chat: show that chat in the resident pane.
+        if (result.outcome === "offered" && residentPanel.userId !== resident) {
+          fillResidents(resident);
+          showResident(resident);
+        }
+      } catch (error) {
+        outcome.dataset.outcome = "error";
+        outcome.textContent = error.message;
+      } finally {
+        submit.disabled = false;
+        form.removeAttribute("aria-busy");
+        if (document.activeElement === document.body) submit.focus();
+      }
+    });
+  }
+
+  // -- the bot's clock -----------------------------------------------------------------------------
+
+  // How far the bot's clock is from this browser's, so the line keeps time between moves.
+  const botClock = { skewMs: 0, zone: "UTC", aheadMinutes: 0 };
+
+  // "Mon 15 Mar 2027, 10:00" in the municipality's zone, whatever this browser's zone is.
+  function timeParts(moment, zone) {
+    const parts = {};
+    const format = new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short",
+      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+      hourCycle: "h23" });
+    for (const part of format.formatToParts(moment)) parts[part.type] = part.value;
+    return parts;
+  }
+
+  function writtenTime(moment, zone) {
+    const at = timeParts(moment, zone);
+    return `${at.weekday} ${at.day} ${at.month} ${at.year}, ${at.hour}:${at.minute}`;
+  }
+
+  function writtenAhead(minutes) {
+    if (minutes <= 0) return "real time";
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    const rest = minutes % 60;
+    const parts = [];
+    if (days) parts.push(`${days} ${days === 1 ? "day" : "days"}`);
+    if (hours) parts.push(`${hours} ${hours === 1 ? "hour" : "hours"}`);
+    if (rest) parts.push(`${rest} min`);
+    return `${parts.join(" ")} ahead`;
+  }
+
+  function takeClock(clock) {
+    botClock.skewMs = Date.parse(clock.now) - Date.now();
+    botClock.zone = clock.timezone;
+    botClock.aheadMinutes = clock.ahead_minutes;
+    showClock();
+  }
+
+  function showClock() {
+    const now = new Date(Date.now() + botClock.skewMs);
+    const at = timeParts(now, botClock.zone);
+    const line = document.getElementById("clock-now");
+    // On a phone the year is left out, to keep the clock on one line.
+    line.replaceChildren(`${at.weekday} ${at.day} ${at.month}`,
+      el("span", { class: "wide-only", text: ` ${at.year}` }), `, ${at.hour}:${at.minute}`);
+    line.dateTime = now.toISOString();
+    const bar = document.querySelector(".clock-bar");
+    bar.querySelector('[data-role="zone"]').textContent = botClock.zone;
+    bar.querySelector('[data-role="ahead"]').textContent = `· ${writtenAhead(botClock.aheadMinutes)}`;
+  }
+
+  async function moveClock(button) {
+    const buttons = [...document.querySelectorAll(".clock-buttons button")];
+    const group = document.querySelector(".clock-buttons");
+    const status = document.getElementById("clock-status");
+    for (const each of buttons) each.disabled = true;
+    group.setAttribute("aria-busy", "true");
+    document.querySelector('.clock-bar [data-role="ahead"]').textContent = "· moving…";
+    try {
+      const clock = await request("POST", "/sandbox/clock", { minutes: Number(button.dataset.minutes) });
+      takeClock(clock);
+      status.textContent = `Moved ${button.textContent.replace("+", "")} forward. `
+        + `Nära’s time is now ${writtenTime(new Date(clock.now), clock.timezone)}.`;
+      const line = document.getElementById("clock-now");
+      line.classList.remove("moved");
+      void line.offsetWidth; // restarts the highlight
+      line.classList.add("moved");
+    } catch (error) {
+      showClock();
+      toast(error.message, { alert: true });
+    } finally {
+      for (const each of buttons) each.disabled = false;
+      group.removeAttribute("aria-busy");
+      // A disabled button drops the focus; give it back, so the keyboard can press again.
+      if (document.activeElement === document.body) button.focus();
+    }
+  }
+
+  function setUpClock() {
+    takeClock(store.info.clock);
+    const quiet = store.info.clock.quiet_hours.replace("-", "–");
+    for (const slot of document.querySelectorAll('[data-role="quiet-hours"]')) slot.textContent = quiet;
+    for (const button of document.querySelectorAll(".clock-buttons button")) {
+      button.addEventListener("click", () => moveClock(button));
+    }
+    setInterval(showClock, 15000);
   }
 
   // -- on a phone: one pane at a time, the other behind a tab ----------------------------------
@@ -1235,6 +1393,8 @@
 
     setUpResidentPane();
     setUpStaffPane();
+    setUpOfferForm();
+    setUpClock();
     setUpViews();
     const remembered = Number(sessionStorage.getItem(RESIDENT_KEY));
     const people = residents();
