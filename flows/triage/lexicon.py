@@ -55,6 +55,7 @@ people in distress rarely punctuate.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -65,6 +66,13 @@ from typing import Any, Final
 
 import yaml
 from rapidfuzz.distance import OSA
+
+try:
+    # PyYAML's safe loader in C, where PyYAML was built with libyaml: the same documents
+    # in a seventh of the time (the pure-Python one took 1.6 s of the bot's start).
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - a PyYAML without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
 
 from flows.language import LOCALES, stem
 from flows.triage.model import Classifier
@@ -162,33 +170,64 @@ def _deletions(text: str, depth: int) -> set[str]:
 # -- phrases ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, eq=False)  # one per class or alternative, shared by identity
+class _Runs:
+    """Runs of atoms written as one alternative of a slot: a class, or words in a row.
+
+    As a tree of atoms: a word tries only the branches its own atoms open, so a class
+    with hundreds of multi-word members costs what the message's words match, not what
+    the class holds (a 4,096-character message stays fast).
+    """
+
+    runs: tuple[tuple[int, ...], ...]
+    tree: Mapping[int, Any] = field(repr=False)
+
+    @classmethod
+    def of(cls, runs: Iterable[tuple[int, ...]]) -> _Runs:
+        """Return these runs (each once) with their tree."""
+        unique = tuple(dict.fromkeys(runs))
+        if not all(unique):
+            # The matcher skips positions where no first atom stands: an empty run would
+            # match there. Lexicon._run refuses words without letters, so none is.
+            raise ValueError("a run must have an atom")
+        tree: dict[int, Any] = {}
+        for run in unique:
+            node = tree
+            for atom in run:
+                child = node.get(atom)
+                if child is None:  # not setdefault: it would make a dict for every atom
+                    child = node[atom] = {}
+                node = child
+            node[_RUN_ENDS] = None  # only the key is ever read
+        return cls(unique, tree)
+
+
+def _union(trees: Sequence[Mapping[int, Any]]) -> Mapping[int, Any]:
+    """Return the tree of all these trees' runs, sharing the branches only one of them has.
+
+    The same tree, key order included, as built from all the runs one after the other,
+    without copying what is not shared: "{@thrown-out|@no-home}" reuses both classes' trees
+    below the words they begin differently with. Trees are never changed once built.
+    """
+    if len(trees) == 1:
+        return trees[0]
+    branches: dict[int, list[Mapping[int, Any]]] = {}
+    for tree in trees:
+        for atom, child in tree.items():
+            branches.setdefault(atom, []).append(child)
+    return {atom: None if atom == _RUN_ENDS else _union(children)
+            for atom, children in branches.items()}
+
+
 @dataclass(frozen=True)
 class _Slot:
     """One position in a phrase: any of several runs of atoms."""
 
-    alternatives: tuple[tuple[int, ...], ...]
+    alternatives: tuple[_Runs, ...]
     gap: int  # words that may stand between this slot and the previous one
-    # The runs as a tree of atoms: a word tries only the branches its own atoms open, so a
-    # class with hundreds of multi-word members costs what the message's words match, not
-    # what the class holds (a 4,096-character message stays fast).
+    # The alternatives' runs as one tree of atoms, and the atoms the runs begin with.
     tree: Mapping[int, Any] = field(default_factory=dict, compare=False, repr=False)
     firsts: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
-
-    @classmethod
-    def of(cls, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
-        """Return a slot for these runs, as a tree of atoms."""
-        alternatives = tuple(dict.fromkeys(runs))
-        if not all(alternatives):
-            # The matcher skips positions where no first atom stands: an empty run would
-            # match there. Lexicon._run refuses words without letters, so none is.
-            raise ValueError("a slot's runs must each have an atom")
-        tree: dict[int, Any] = {}
-        for run in alternatives:
-            node = tree
-            for atom in run:
-                node = node.setdefault(atom, {})
-            node[_RUN_ENDS] = {}
-        return cls(alternatives, gap, tree, frozenset(tree))
 
 
 # A key no atom has: a run of atoms ends at this node of a slot's tree.
@@ -290,8 +329,10 @@ class Lexicon:
             LexiconError: A file is malformed; the message names file and key.
         """
         self._atoms: dict[_Atom, int] = {}
-        self._class_cache: dict[str, list[tuple[int, ...]]] = {}
-        self._slots: dict[tuple[tuple[int, ...], ...], _Slot] = {}
+        self._class_cache: dict[str, _Runs] = {}
+        self._slots: dict[tuple[_Runs, ...], _Slot] = {}
+        self._lone_runs: dict[tuple[int, ...], _Runs] = {}
+        self._word_atoms: dict[tuple[str, str], tuple[int, ...]] = {}
         self._atom_list: list[_Atom] = []
         self.languages: tuple[str, ...] = ()
         self.alarms: list[Phrase] = []
@@ -361,73 +402,92 @@ class Lexicon:
         """Compile words written in a row ("ta livet av", "hem*") into atom ids."""
         atoms: list[int] = []
         for raw in text.split():
-            exact = raw.startswith("=")
-            core = raw.lstrip("=")
-            head, tail = core.startswith("*"), core.endswith("*")
-            core = core.strip("*")
-            pieces = _folded(core)
-            if not pieces:
-                raise LexiconError(f"{where}: {raw!r} has no letters to match")
-            for i, piece in enumerate(pieces):
-                first, last = i == 0, i == len(pieces) - 1
-                if head and first and tail and last:
-                    kind = INFIX
-                elif head and first:
-                    kind = SUFFIX
-                elif tail and last:
-                    kind = PREFIX
-                else:
-                    kind = EXACT_ONLY if exact else WORD
-                atoms.append(self._atom(kind, piece, language))
+            # Class members spelled out ({a|b} {c|d}) repeat the same few words thousands
+            # of times: each is compiled once (it gets the same atoms either way).
+            known = self._word_atoms.get((raw, language))
+            if known is None:
+                known = self._word_atoms[raw, language] = self._word(raw, language, where)
+            atoms.extend(known)
+        return tuple(atoms)
+
+    def _word(self, raw: str, language: str, where: str) -> tuple[int, ...]:
+        """Compile one word of a phrase ("=hem", "själv*") into its atoms."""
+        atoms: list[int] = []
+        exact = raw.startswith("=")
+        core = raw.lstrip("=")
+        head, tail = core.startswith("*"), core.endswith("*")
+        core = core.strip("*")
+        pieces = _folded(core)
+        if not pieces:
+            raise LexiconError(f"{where}: {raw!r} has no letters to match")
+        for i, piece in enumerate(pieces):
+            first, last = i == 0, i == len(pieces) - 1
+            if head and first and tail and last:
+                kind = INFIX
+            elif head and first:
+                kind = SUFFIX
+            elif tail and last:
+                kind = PREFIX
+            else:
+                kind = EXACT_ONLY if exact else WORD
+            atoms.append(self._atom(kind, piece, language))
         return tuple(atoms)
 
     def _class_runs(self, name: str, where: str,
-                    classes: Mapping[str, list[tuple[str, str]]]) -> list[tuple[int, ...]]:
+                    classes: Mapping[str, list[tuple[str, str]]]) -> _Runs:
         if name not in classes:
             raise LexiconError(f"{where}: unknown class @{name}")
         # A class is compiled once, however many rules use it (some have hundreds of members).
         cached = self._class_cache.get(name)
         if cached is None:
-            cached = self._class_cache[name] = [
+            cached = self._class_cache[name] = _Runs.of(
                 self._run(text, lang, f"{where} (@{name})")
                 for lang, member in classes[name] for text in _expand(member, where)
-            ]
+            )
         return cached
 
     def _slot(self, term: str, gap: int, language: str, where: str,
               classes: Mapping[str, list[tuple[str, str]]]) -> _Slot:
         if term.startswith("@"):
-            runs = self._class_runs(term[1:], where, classes)
+            groups = [self._class_runs(term[1:], where, classes)]
         elif term.startswith("{"):
             if not term.endswith("}"):
                 raise LexiconError(f"{where}: unclosed brace in {term!r}")
             options = [o.strip() for o in term[1:-1].split("|")]
             if not all(options):
                 raise LexiconError(f"{where}: empty alternative in {term!r}")
-            runs = []
+            groups = []
             for option in options:
                 # "{me|@kids}": a class is one more alternative, every member of it.
                 if option.startswith("@") and " " not in option:
-                    runs.extend(self._class_runs(option[1:], where, classes))
+                    groups.append(self._class_runs(option[1:], where, classes))
                 else:
-                    runs.append(self._run(option, language, where))
+                    groups.append(self._alone(self._run(option, language, where)))
         else:
             if "{" in term or "}" in term or "|" in term:
                 raise LexiconError(f"{where}: stray brace or bar in {term!r}")
-            runs = [self._run(term, language, where)]
-        return self._shared_slot(runs, gap)
+            groups = [self._alone(self._run(term, language, where))]
+        return self._shared_slot(groups, gap)
 
-    def _shared_slot(self, runs: Iterable[tuple[int, ...]], gap: int) -> _Slot:
-        """Return a slot for these runs, sharing its tree with every slot of the same runs.
+    def _alone(self, run: tuple[int, ...]) -> _Runs:
+        """Return words written in a row as an alternative, the same object every time."""
+        found = self._lone_runs.get(run)
+        if found is None:
+            found = self._lone_runs[run] = _Runs.of([run])
+        return found
+
+    def _shared_slot(self, alternatives: Sequence[_Runs], gap: int) -> _Slot:
+        """Return a slot of these alternatives, sharing its tree with every slot like it.
 
         A class is the same runs wherever it is used: one tree for all its uses costs a
         third of the compile time and memory, and lets a message unfold it once per
         position for every phrase that uses it (see :class:`_Matcher`).
         """
-        alternatives = tuple(dict.fromkeys(runs))
-        shared = self._slots.get(alternatives)
+        key = tuple(alternatives)  # classes and runs are one object each: a cheap key
+        shared = self._slots.get(key)
         if shared is None:
-            shared = self._slots[alternatives] = _Slot.of(alternatives, gap)
+            tree = _union([runs.tree for runs in alternatives])
+            shared = self._slots[key] = _Slot(key, gap, tree, frozenset(tree))
         return shared if shared.gap == gap else replace(shared, gap=gap)
 
     def _sequence(self, text: str, language: str, where: str,
@@ -604,7 +664,11 @@ class Lexicon:
                 piece = form[:cut]
                 if len(piece) < length - 1:
                     continue
-                for variant in _deletions(piece, 1):
+                # The table holds spellings of length-1 and length letters: a shorter
+                # piece can only be found as it is, a longer one only with a letter less
+                # (skipping the lookups that cannot succeed changes nothing else).
+                variants = (piece,) if len(piece) < length else _deletions(piece, 1)
+                for variant in variants:
                     for atom_id in table.get(variant, ()):
                         if OSA.distance(piece, self._atom_list[atom_id].text,
                                         score_cutoff=1) <= 1:
@@ -617,6 +681,8 @@ class Lexicon:
         """Return every alarm phrase match, exemption and calming signal in ``words``.
 
         ``text`` is the message as typed, where marks without letters (emoji) are sought.
+        Exemptions and calming signals speak only about alarms: in a message without
+        one they are not looked for (most messages; it halves their time).
         """
         hits = [self.atoms_for(w.folded, w.variants, w.skeleton) for w in words]
         joined = [
@@ -625,13 +691,17 @@ class Lexicon:
         ]
         matcher = _Matcher(words, hits, joined)
         alarms = [found for _, found in self._alarm_index.find(matcher, crosses_breaks=True)]
-        whens_found = {number for number, _ in self._when_index.find(matcher, False)}
+        if not alarms:
+            return Matches(alarms, [], [])
+        whens_found: set[int] | None = None  # looked for once an exemption needs them
         exemptions: list[tuple[Exemption, Found]] = []
         for number, found in self._exception_index.find(matcher, False):
             exemption = self.exceptions[number]
-            if exemption.when and not any(self._when_numbers[id(w)] in whens_found
-                                          for w in exemption.when):
-                continue
+            if exemption.when:
+                if whens_found is None:
+                    whens_found = {n for n, _ in self._when_index.find(matcher, False)}
+                if not any(self._when_numbers[id(w)] in whens_found for w in exemption.when):
+                    continue
             exemptions.append((exemption, found))
         calming: list[CalmingFound] = []
         for mark in self._calming_marks:
@@ -647,153 +717,138 @@ class Lexicon:
 
 
 class _PhraseIndex:
-    """Phrases of one kind (alarms, exceptions, ...), indexed by how their parts begin.
+    """Phrases of one kind (alarms, exceptions, ...), found by their rarest words.
 
-    A part is tried at a position only if its first slot can begin there: a run of the
-    slot has its first atom at that position and its second atom (or its end) right
-    after. Indexing by the first atom alone made each common word ("i", "jag", "me",
-    the first word of many class members) try hundreds of parts at every position; that
-    was most of the time a message took, though almost none of them matched. Parts are
-    still tried in the order the first-atom index tried them, so the matches come out
-    in the same order (it decides which of two equal explanations is listed first).
+    A phrase can match only if every one of its slots has a first atom somewhere in the
+    message. Each phrase is indexed by the first atoms of its most specific slot (the
+    one with the fewest), so a message considers only the few dozen phrases whose rarest
+    word it has, of thousands, and tries the parts of those with every slot present,
+    where their first slots stand. Indexed by their first slot instead, every common
+    word ("i", "jag", "me", the first word of many class members) made hundreds of
+    parts be tried at every position, nearly all in vain: that was most of the time a
+    message took.
+
+    Phrases come out in the order the first-slot index found them: by the position of
+    their first match, then by which of that position's atoms (in the order its set
+    yields them) begins the part, then by phrase and part number. The order decides
+    which of two equally placed explanations a caseworker reads first.
     """
 
     def __init__(self, phrases: Sequence[Phrase]) -> None:
         """Index ``phrases``; a match names a phrase by its number in this sequence."""
         self.phrases = phrases
-        # The distinct first slots (one per tree), and the parts that begin with each.
-        self._firsts: list[_Slot] = []
-        self._parts: list[list[tuple[int, int]]] = []
-        numbers: dict[int, int] = {}
-        # first atom -> the atom after it (or _RUN_ENDS) -> numbers of the first slots
-        openings: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
-        for number, phrase in enumerate(phrases):
-            for part_number, part in enumerate(phrase.parts):
-                first = part[0]
-                index = numbers.get(id(first.tree))
-                if index is None:
-                    index = numbers[id(first.tree)] = len(self._firsts)
-                    self._firsts.append(first)
-                    self._parts.append([])
-                    for atom, node in first.tree.items():
-                        for after in node:
-                            openings[atom][after].add(index)
-                self._parts[index].append((number, part_number))
-        self._openings = {atom: {after: tuple(found) for after, found in afters.items()}
-                          for atom, afters in openings.items()}
         # What each phrase needs somewhere in a message: a first atom of every slot, the
-        # most specific slots first (a class of hundreds of words is rarely missing).
+        # most specific slots first.
         self._needs = [
             tuple(sorted({id(slot.firsts): slot.firsts for part in phrase.parts
                           for slot in part}.values(), key=len))
             for phrase in phrases
         ]
+        self._by_rarest: dict[int, list[int]] = defaultdict(list)
+        for number, needs in enumerate(self._needs):
+            for atom in needs[0]:
+                self._by_rarest[atom].append(number)
+        # A phrase found by its rarest slot still needs the others.
+        self._other_needs = [needs[1:] for needs in self._needs]
 
-    def _opened(self, matcher: _Matcher, start: int) -> set[int]:
-        """Return the numbers of the first slots that can begin at ``start``."""
-        opened: set[int] = set()
-        for step, found in ((1, matcher.hits), (2, matcher.joined)):
-            if start >= len(found):
-                continue
-            after = matcher.starting[start + step] if start + step < len(matcher.starting) \
-                else set()
-            for atom in found[start]:
-                afters = self._openings.get(atom)
-                if afters is None:
-                    continue
-                if _RUN_ENDS in afters:
-                    opened.update(afters[_RUN_ENDS])
-                if len(after) < len(afters):
-                    for next_atom in after:
-                        if next_atom in afters:
-                            opened.update(afters[next_atom])
-                else:
-                    for next_atom, firsts in afters.items():
-                        if next_atom in after:
-                            opened.update(firsts)
-        return opened
-
-    def _hopeful(self, index: int, present: set[int]) -> list[tuple[int, int]]:
-        """Return the parts beginning with first slot ``index`` whose phrase may match.
-
-        A phrase matches only if each of its slots has a first atom somewhere in the
-        message (``present``); most of the phrases a common first word opens have not.
-        """
-        found = []
-        # A loop rather than any(): this runs for hundreds of parts per message.
-        for entry in self._parts[index]:
-            for firsts in self._needs[entry[0]]:
+    def _hopeful(self, matcher: _Matcher) -> list[int]:
+        """Return the numbers of the phrases each of whose slots has a first atom present."""
+        candidates: set[int] = set()
+        for atom in matcher.present:
+            candidates.update(self._by_rarest.get(atom, ()))
+        present = matcher.present
+        hopeful = []
+        for number in candidates:
+            # A loop rather than all(): this runs for a hundred phrases per message.
+            for firsts in self._other_needs[number]:
                 if firsts.isdisjoint(present):
                     break
             else:
-                found.append(entry)
-        return found
-
-    def _to_try(self, matcher: _Matcher, start: int,
-                hopeful: dict[int, list[tuple[int, int]]]) -> list[tuple[int, int]]:
-        """Return the parts that may match from ``start``, as (phrase number, part number).
-
-        In the order the first-atom index gave: by the first of the position's atoms
-        (in the order the position's set yields them) that begins the part, then by
-        phrase and part number. ``hopeful`` keeps :meth:`_hopeful` for the message.
-        """
-        opened = self._opened(matcher, start)
-        if not opened:
-            return []
-        order = list(matcher.starting[start])
-        ranked: list[tuple[int, tuple[int, int]]] = []
-        for index in opened:
-            entries = hopeful.get(index)
-            if entries is None:
-                entries = hopeful[index] = self._hopeful(index, matcher.present)
-            if entries:
-                tree = self._firsts[index].tree
-                rank = next(i for i, atom in enumerate(order) if atom in tree)
-                ranked.extend((rank, entry) for entry in entries)
-        ranked.sort()
-        return [entry for _, entry in ranked]
+                hopeful.append(number)
+        return hopeful
 
     def find(self, matcher: _Matcher, crosses_breaks: bool) -> Iterator[tuple[int, Found]]:
         """Yield (phrase number, match) for each phrase found in the matcher's message."""
-        phrases = self.phrases
-        # phrase number -> part number -> each match of that part
-        parts: dict[int, dict[int, list[tuple[tuple[int, ...], tuple[str, ...]]]]] = \
-            defaultdict(lambda: defaultdict(list))
-        hopeful: dict[int, list[tuple[int, int]]] = {}
-        for start in range(len(matcher.words)):
-            for number, part_number in self._to_try(matcher, start, hopeful):
-                result = matcher.sequence(phrases[number].parts[part_number], start,
-                                          crosses_breaks)
-                if result is not None:
-                    parts[number][part_number].append(result)
-        for number, found_parts in parts.items():
-            phrase = phrases[number]
-            if len(found_parts) < len(phrase.parts):
-                continue
-            if len(phrase.parts) == 1:
-                for positions, hows in found_parts[0]:
+        # (where the first-slot index would have found the phrase first, its number,
+        #  each part's matches in the order of their positions)
+        found: list[tuple[tuple[int, int, int, int], int, list[list[_PartMatch]]]] = []
+        for number in self._hopeful(matcher):
+            phrase = self.phrases[number]
+            parts: list[list[_PartMatch]] = []
+            first: tuple[int, int, int, int] | None = None
+            for part_number, part in enumerate(phrase.parts):
+                matches: list[_PartMatch] = []
+                for start in matcher.starts(part[0]):
+                    result = matcher.sequence(part, start, crosses_breaks)
+                    if result is None:
+                        continue
+                    if not matches:
+                        where = (start, matcher.rank(part[0], start), number, part_number)
+                        first = where if first is None else min(first, where)
+                    matches.append(result)
+                if not matches:
+                    break  # every part must match
+                parts.append(matches)
+            else:
+                assert first is not None
+                found.append((first, number, parts))
+        found.sort()
+        for _, number, parts in found:
+            phrase = self.phrases[number]
+            if len(parts) == 1:
+                for positions, hows in parts[0]:
                     yield number, Found(phrase, positions, hows)
                 continue
-            for combination in itertools.product(*(found_parts[i]
-                                                   for i in range(len(phrase.parts)))):
+            window = UNORDERED_WINDOW if len(parts) < 3 else WIDE_WINDOW
+            combination = _first_within(parts, window)
+            if combination is not None:
                 pairs = sorted({(p, h) for positions, hows in combination
                                 for p, h in zip(positions, hows, strict=True)})
-                window = UNORDERED_WINDOW if len(phrase.parts) < 3 else WIDE_WINDOW
-                if pairs[-1][0] - pairs[0][0] < window:
-                    yield number, Found(phrase, tuple(p for p, _ in pairs),
-                                        tuple(h for _, h in pairs))
-                    break
+                yield number, Found(phrase, tuple(p for p, _ in pairs),
+                                    tuple(h for _, h in pairs))
+
+
+# One match of a phrase part: the positions of its words, and how each matched.
+_PartMatch = tuple[tuple[int, ...], tuple[str, ...]]
+# One run of a slot matched in a message: where it ends, its words and how each matched.
+_Run = tuple[int, tuple[int, ...], tuple[str, ...]]
+
+
+def _first_within(matches: Sequence[Sequence[_PartMatch]], window: int
+                  ) -> tuple[_PartMatch, ...] | None:
+    """Return the first choice of one match per part whose words all lie within ``window``.
+
+    First in the order of :func:`itertools.product`. Trying every combination took a
+    long message hundreds of milliseconds (three parts found twenty times each are 8,000
+    combinations); a choice already as wide as the window stays so whatever is added to
+    it, so the search drops it with all its extensions, and finds the same one.
+    """
+    chosen: list[_PartMatch] = []
+
+    def extend(lowest: float, highest: float) -> bool:
+        if len(chosen) == len(matches):
+            return True
+        for match in matches[len(chosen)]:
+            positions = match[0]  # in order: a part's words follow one another
+            low, high = min(lowest, positions[0]), max(highest, positions[-1])
+            if high - low < window:
+                chosen.append(match)
+                if extend(low, high):
+                    return True
+                chosen.pop()
+        return False
+
+    return tuple(chosen) if extend(math.inf, -math.inf) else None
 
 
 class _Matcher:
     """Matches phrase parts against one message's words, given each word's atoms.
 
-    Most phrases tried on a message fail, and most of them fail at once: the slot after
-    the first has no atom at any position within reach. So each position's starting
-    atoms are gathered once, and a slot is only unfolded where one of its first atoms
-    stands. Where it is unfolded, the runs it matches are kept for the message: phrases
-    share their slots' trees (see :meth:`Lexicon._shared_slot`), so a class used by
-    forty rules is unfolded once per position, not forty times.
+    What does not depend on the phrase is worked out once per message: where each atom
+    stands, whether a slot can begin at a position, and the runs a slot matches from
+    there. Phrases share their slots' trees (see :meth:`Lexicon._shared_slot`), so a
+    class used by forty rules is unfolded once per position, not forty times; and a slot
+    is not unfolded at all where none of its first atoms stands.
     """
 
     def __init__(self, words: Sequence[Word], hits: list[dict[int, str]],
@@ -810,37 +865,85 @@ class _Matcher:
             if position < len(joined):
                 starting.update(joined[position])
             self.starting.append(starting)
+        # Where each atom may begin a run, first position first.
+        self._positions: dict[int, list[int]] = defaultdict(list)
+        for position, starting in enumerate(self.starting):
+            for atom in starting:
+                self._positions[atom].append(position)
+        self._starts: dict[int, list[int]] = {}
         # breaks[i]: how many of the first i words stand after clause-ending punctuation.
         self._breaks = list(itertools.accumulate((w.after_break for w in words), initial=0))
-        self._runs: dict[tuple[int, int], list[tuple[int, tuple[int, ...], tuple[str, ...]]]] = {}
+        self._runs: dict[tuple[int, int], list[_Run]] = {}
 
-    def _run_ends(self, node: Mapping[int, Any], start: int
-                  ) -> Iterator[tuple[int, tuple[int, ...], tuple[str, ...]]]:
-        """Yield (end, positions, hows) for each run of ``node``'s tree matched from ``start``."""
-        if _RUN_ENDS in node:
-            yield start, (), ()
+    def starts(self, slot: _Slot) -> list[int]:
+        """Return the positions where a run of the slot can begin, in order.
+
+        Where one of its first atoms stands and its second one (or its end) follows:
+        a cheaper test than unfolding the slot, which most first words open in vain.
+        """
+        found = self._starts.get(id(slot.tree))
+        if found is None:
+            atoms = slot.firsts.intersection(self.present)
+            places = (self._positions[next(iter(atoms))] if len(atoms) == 1
+                      else sorted({p for atom in atoms for p in self._positions[atom]}))
+            found = self._starts[id(slot.tree)] = [p for p in places
+                                                   if self._opens(slot.tree, atoms, p)]
+        return found
+
+    def _opens(self, tree: Mapping[int, Any], atoms: Iterable[int], start: int) -> bool:
+        """Whether a run of ``tree`` beginning with one of ``atoms`` can begin at ``start``.
+
+        The first two steps of _run_ends, as a yes or no.
+        """
         for step, found in ((1, self.hits), (2, self.joined)):
             if start >= len(found):
                 continue
             here = found[start]
-            pairs = ((a, here[a]) for a in node if a in here) if len(node) < len(here) \
-                else ((a, h) for a, h in here.items() if a in node)
-            for atom, how in pairs:
-                positions_here = (start,) if step == 1 else (start, start + 1)
-                hows_here = (how,) * step
-                for end, positions, hows in self._run_ends(node[atom], start + step):
-                    yield end, positions_here + positions, hows_here + hows
+            after = self.starting[start + step] if start + step < len(self.starting) else ()
+            for atom in atoms:
+                if atom in here:
+                    node = tree[atom]
+                    if _RUN_ENDS in node or not node.keys().isdisjoint(after):
+                        return True
+        return False
 
-    def _runs_at(self, slot: _Slot, here: int
-                 ) -> list[tuple[int, tuple[int, ...], tuple[str, ...]]]:
+    def rank(self, slot: _Slot, start: int) -> int:
+        """Return the place of the first atom at ``start`` that begins one of the slot's runs.
+
+        In the order the position's set yields its atoms (see :class:`_PhraseIndex`).
+        """
+        return next(i for i, atom in enumerate(self.starting[start]) if atom in slot.firsts)
+
+    def _run_ends(self, node: Mapping[int, Any], start: int, positions: tuple[int, ...],
+                  hows: tuple[str, ...], out: list[_Run]) -> None:
+        """Add (end, positions, hows) to ``out`` for each run of ``node``'s tree from ``start``.
+
+        Depth first, a run's end before its longer runs, one word before two words read
+        as one; at each node in the order of the smaller of the node and the word's atoms.
+        """
+        if _RUN_ENDS in node:
+            out.append((start, positions, hows))
+        for step, found in ((1, self.hits), (2, self.joined)):
+            if start >= len(found):
+                continue
+            here = found[start]
+            pairs = [(a, here[a]) for a in node if a in here] if len(node) < len(here) \
+                else [(a, h) for a, h in here.items() if a in node]
+            for atom, how in pairs:
+                self._run_ends(node[atom], start + step,
+                               positions + ((start,) if step == 1 else (start, start + 1)),
+                               hows + (how,) * step, out)
+
+    def _runs_at(self, slot: _Slot, here: int) -> list[_Run]:
         """Return the runs of ``slot`` matched from ``here``, closest matches first."""
         key = (id(slot.tree), here)
         runs = self._runs.get(key)
         if runs is None:
-            runs = list(self._run_ends(slot.tree, here))
-            # Exact matches first, so the explanation names the closest lexicon word.
-            runs.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
-            self._runs[key] = runs
+            runs = self._runs[key] = []
+            self._run_ends(slot.tree, here, (), (), runs)
+            if len(runs) > 1:
+                # Exact matches first, so the explanation names the closest lexicon word.
+                runs.sort(key=lambda o: sum(_HOW_RANK[h] for h in o[2]))
         return runs
 
     def sequence(self, slots: Sequence[_Slot], start: int, crosses_breaks: bool
@@ -997,7 +1100,7 @@ def read_lexicon(folder: Path) -> Lexicon:
     files: dict[str, object] = {}
     for path in paths:
         try:
-            files[str(path)] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            files[str(path)] = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
         except (OSError, yaml.YAMLError) as error:
             raise LexiconError(f"{path}: cannot be read: {error}") from None
     return Lexicon(files)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ _DIGITS: Final = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123
 _REPEATS: Final = re.compile(r"(.)\1{2,}")
 _ARABIC_SCRIPT: Final = re.compile(r"[\u0600-\u06ff]")
 _GEEZ_FIRST, _GEEZ_LAST = 0x1200, 0x137F
+_ALL_GEEZ: Final = re.compile("[\u1200-\u137f]+")
 
 
 def _geez_homophones() -> dict[int, int]:
@@ -96,7 +97,7 @@ def skeleton(folded: str) -> str | None:
     Each Ge'ez letter is a consonant-vowel syllable in a row of eight; residents
     often pick the wrong vowel order, so the row alone is what a misspelling keeps.
     """
-    if not folded or not all(_GEEZ_FIRST <= ord(ch) <= _GEEZ_LAST for ch in folded):
+    if not _ALL_GEEZ.fullmatch(folded):
         return None
     return "".join(chr(ord(ch) - (ord(ch) - _GEEZ_FIRST) % 8) for ch in folded)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,14 @@ import yaml
 
 from flows.language import LOCALES
 from flows.triage.classify import PRIORITY, default_lexicon, triage
-from flows.triage.lexicon import CATEGORIES, Lexicon, LexiconError, read_lexicon
+from flows.triage.lexicon import (
+    CATEGORIES,
+    Lexicon,
+    LexiconError,
+    _first_within,
+    _PartMatch,
+    read_lexicon,
+)
 from flows.triage.model import FEATURE_VERSION, LONGEST_SURE_WORDS, Classifier
 from flows.triage.text import fold_word, read_words, skeleton
 
@@ -321,3 +330,32 @@ def test_the_model_alone_judges_a_phone_length_message_urgent_but_only_asks_abou
     assert len(long_story.split()) > LONGEST_SURE_WORDS
     assert triage(long_story, locale="en", classifier=model).level == "ask"
     assert triage(story, locale="en", classifier=model).level == "calm"
+
+
+def test_the_parts_of_a_phrase_are_combined_as_trying_every_combination_would() -> None:
+    # The search for parts within the window drops choices already too wide; it must
+    # still pick the combination itertools.product meets first (the explanation names it).
+    rng = random.Random(7)
+
+    def first_of_all(matches: list[list[_PartMatch]], window: int) -> tuple[_PartMatch, ...] | None:
+        for combination in itertools.product(*matches):
+            positions = [p for match in combination for p in match[0]]
+            if max(positions) - min(positions) < window:
+                return combination
+        return None
+
+    found = 0
+    for _ in range(3000):
+        matches = []
+        for _ in range(rng.randint(2, 4)):
+            part = []
+            for _ in range(rng.randint(1, 6)):
+                start = rng.randint(0, 40)
+                positions = tuple(sorted(rng.sample(range(start, start + 12), rng.randint(1, 4))))
+                part.append((positions, tuple(rng.choice(("exact", "stem")) for _ in positions)))
+            matches.append(sorted(part))
+        window = rng.choice((10, 14))
+        expected = first_of_all(matches, window)
+        assert _first_within(matches, window) == expected, (matches, window)
+        found += expected is not None
+    assert 500 < found < 2500  # both outcomes well represented
