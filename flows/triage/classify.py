@@ -271,7 +271,8 @@ def triage(text: str, *, locale: str | None = None, lexicon: Lexicon | None = No
         if (item.category, item.phrase, item.words) in seen:
             continue
         seen.add((item.category, item.phrase, item.words))
-        cancelled_by = _cancelling(found, category, exemptions)
+        cancelled_by = (_cancelling(found, category, exemptions)
+                        or _governed(found, matches.unless, words))
         if cancelled_by is None:
             evidence.append(item)
             near = [c for c in matches.calming if _reaches(c, found, words)]
@@ -338,11 +339,29 @@ def _reaches(signal: CalmingFound, alarm: Found, words: tuple[Word, ...]) -> boo
     """Whether a calming signal speaks for this alarm: same clause and near, or the message."""
     if signal.calming.kind in WHOLE_MESSAGE_KINDS:
         return True
-    first, last = min(signal.first, alarm.first), max(signal.last, alarm.last)
-    gap = max(alarm.first - signal.last, signal.first - alarm.last, 0)
+    return _near(signal.first, signal.last, alarm, words)
+
+
+def _near(first: int, last: int, alarm: Found, words: tuple[Word, ...]) -> bool:
+    """Whether words ``first``..``last`` stand in the alarm's clause, at most CALMING_REACH away."""
+    gap = max(alarm.first - last, first - alarm.last, 0)
     if gap > CALMING_REACH:
         return False
+    first, last = min(first, alarm.first), max(last, alarm.last)
     return not any(words[i].after_break for i in range(first + 1, min(last + 1, len(words))))
+
+
+def _governed(found: Found, unless: list[Found], words: tuple[Word, ...]) -> Exemption | None:
+    """Return the rule's own exception that governs this match of it, if one does.
+
+    One of the rule's ``unless`` phrases, in its clause and within a calming signal's
+    reach; it sets aside this rule only, never another alarm ("lexicon" docstring).
+    """
+    for exemption in found.phrase.unless:
+        for where in unless:
+            if where.phrase is exemption.phrase and _near(where.first, where.last, found, words):
+                return exemption
+    return None
 
 
 def _evidence(found: Found, category: str, words: tuple[Word, ...]) -> Evidence:

@@ -25,6 +25,23 @@ One more file, ``concepts.yaml`` with ``language: any``, holds rules built only 
 classes (``@swallow & @all & @medicine``): the meaning is written once, and the words
 for each part of it come from every language's ``classes:``. Its categories are optional.
 
+A rule under ``urgent:`` (in any file; made for ``concepts.yaml``) may carry its own
+exceptions, as a mapping instead of a text::
+
+    medical:
+      - phrase: "@chest-pain & {@heart-signs|@right-now}"
+        unless: ["@over-now", "@asking-generally"]   # phrases; here made of classes too
+        reason: a heart attack that is over, or a question about the signs
+
+The rule does not fire where one of its ``unless`` phrases governs it: stands in the
+same clause as the words the rule matched and at most :data:`CALMING_REACH` words
+from them (the reach of a calming signal): "had a heart attack in 2019 and now needs
+help" is set aside, "had a heart attack in 2019. Now he has chest pain" is not. It
+cancels that rule only, never another alarm in the message (a language's plain phrase
+still rings; a calming signal may soften it). The alarm set aside is explained with
+the reason, as an exception's. An alarm whose own words span a clause break is never
+governed. Write unless words a negation cannot contain ("we found him", not "found him").
+
 A calming signal never cancels an alarm on its own: it turns "urgent" into "ask",
 and the statistical model (:mod:`flows.triage.model`) decides between asking and
 calm. It only reaches an alarm in its own clause and at most
@@ -113,6 +130,7 @@ _TERM: Final = re.compile(r"\{[^{}]*\}|\S+")
 _KEYS: Final = frozenset({"language", "stemming", "classes", "urgent", "exceptions", "ordinary",
                           "calming"})
 _EXCEPTION_KEYS: Final = frozenset({"phrase", "cancels", "when", "reason"})
+_RULE_KEYS: Final = frozenset({"phrase", "unless", "reason"})
 
 
 class LexiconError(ValueError):
@@ -250,6 +268,8 @@ class Phrase:
     category: str | None
     where: str
     parts: tuple[tuple[_Slot, ...], ...] = field(repr=False, default=())
+    # A rule's own exceptions: it does not fire where one of them governs it.
+    unless: tuple[Exemption, ...] = field(repr=False, default=())
 
 
 @dataclass(frozen=True)
@@ -290,11 +310,17 @@ class CalmingFound:
 
 @dataclass(frozen=True)
 class Matches:
-    """What a message contains: alarm phrases, exemptions that apply, calming signals."""
+    """What a message contains: alarm phrases, exemptions that apply, calming signals.
+
+    ``unless`` holds where the ``unless`` phrases of the alarms found stand (each match
+    names its phrase, shared by every rule that lists it); whether one governs an alarm
+    is decided beside the alarm (see :mod:`flows.triage.classify`).
+    """
 
     alarms: list[Found]
     exemptions: list[tuple[Exemption, Found]]
     calming: list[CalmingFound]
+    unless: list[Found] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -338,6 +364,8 @@ class Lexicon:
         self.alarms: list[Phrase] = []
         self.exceptions: list[Exemption] = []
         self.calming: list[Calming] = []
+        # The rules' unless phrases, each compiled once however many rules list it.
+        self._unless: dict[tuple[str, str], Phrase] = {}
         # The statistical model read from the same folder
         # (see flows.triage.classify.read_vocabulary).
         self.classifier: Classifier | None = None
@@ -357,11 +385,19 @@ class Lexicon:
                 self._stemming.add(spec.language)
         classes = self._gather_classes(specs)
         for spec in specs:
-            for category, phrases in spec.urgent.items():
-                for index, source in enumerate(phrases):
+            for category, rules in spec.urgent.items():
+                for index, rule in enumerate(rules):
                     where = f"{spec.name}: urgent.{category}[{index}]"
-                    self.alarms.append(self._phrase(source, spec.language, category, where,
-                                                    classes))
+                    alarm = self._phrase(rule.phrase, spec.language, category, where, classes)
+                    if rule.unless:
+                        unless = tuple(
+                            Exemption(self._unless_phrase(text, spec.language,
+                                                          f"{where}.unless[{j}]", classes),
+                                      frozenset({category}), (), rule.reason)
+                            for j, text in enumerate(rule.unless)
+                        )
+                        alarm = replace(alarm, unless=unless)
+                    self.alarms.append(alarm)
             for index, exc in enumerate(spec.exceptions):
                 where = f"{spec.name}: exceptions[{index}]"
                 when = tuple(
@@ -509,6 +545,15 @@ class Lexicon:
         parts = tuple(self._sequence(p, language, where, classes) for p in source.split(" & "))
         return Phrase(source, language, category, where, parts)
 
+    def _unless_phrase(self, source: str, language: str, where: str,
+                       classes: Mapping[str, list[tuple[str, str]]]) -> Phrase:
+        """Return an unless phrase, the same object for every rule of a file that lists it."""
+        key = (source, language)
+        found = self._unless.get(key)
+        if found is None:
+            found = self._unless[key] = self._phrase(source, language, None, where, classes)
+        return found
+
     def _build_indexes(self) -> None:
         self._exact: dict[str, list[int]] = defaultdict(list)
         self._exact_only: dict[str, list[int]] = defaultdict(list)
@@ -587,6 +632,8 @@ class Lexicon:
         self._when_index = _PhraseIndex(self._whens)
         self._calming_index = _PhraseIndex([c.phrase for c in self._calming_phrases
                                             if c.phrase is not None])
+        self._unless_phrases = list(self._unless.values())
+        self._unless_index = _PhraseIndex(self._unless_phrases)
 
     # ---- matching words
 
@@ -682,7 +729,8 @@ class Lexicon:
 
         ``text`` is the message as typed, where marks without letters (emoji) are sought.
         Exemptions and calming signals speak only about alarms: in a message without
-        one they are not looked for (most messages; it halves their time).
+        one they are not looked for (most messages; it halves their time); the rules'
+        unless phrases only when a rule that has them matched.
         """
         hits = [self.atoms_for(w.folded, w.variants, w.skeleton) for w in words]
         joined = [
@@ -713,7 +761,9 @@ class Lexicon:
                 start = text.find(mark.source, start + len(mark.source))
         for number, found in self._calming_index.find(matcher, False):
             calming.append(CalmingFound(self._calming_phrases[number], found.first, found.last))
-        return Matches(alarms, exemptions, calming)
+        unless = ([found for _, found in self._unless_index.find(matcher, False)]
+                  if any(alarm.phrase.unless for alarm in alarms) else [])
+        return Matches(alarms, exemptions, calming, unless)
 
 
 class _PhraseIndex:
@@ -987,12 +1037,19 @@ class _ExceptionSpec:
 
 
 @dataclass(frozen=True)
+class _RuleSpec:
+    phrase: str
+    unless: tuple[str, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class _FileSpec:
     name: str
     language: str
     stemming: bool
     classes: dict[str, tuple[str, ...]]
-    urgent: dict[str, tuple[str, ...]]
+    urgent: dict[str, tuple[_RuleSpec, ...]]
     exceptions: tuple[_ExceptionSpec, ...]
     ordinary: frozenset[str]
     calming: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -1020,13 +1077,18 @@ class _FileSpec:
                 raise LexiconError(f"{name}: classes.{key}: names are lower-case words")
         urgent_raw = _mapping(raw.get("urgent", {} if language == ANY_LANGUAGE else None),
                               f"{name}: urgent")
-        urgent: dict[str, tuple[str, ...]] = {}
+        urgent: dict[str, tuple[_RuleSpec, ...]] = {}
         for category, phrases in urgent_raw.items():
             if category not in CATEGORIES:
                 raise LexiconError(
                     f"{name}: urgent.{category}: unknown category (one of {', '.join(CATEGORIES)})"
                 )
-            urgent[str(category)] = _strings(phrases, f"{name}: urgent.{category}")
+            where = f"{name}: urgent.{category}"
+            entries = _list(phrases, where)
+            if not entries:
+                raise LexiconError(f"{where}: must not be empty")
+            urgent[str(category)] = tuple(_rule(entry, f"{where}[{index}]")
+                                          for index, entry in enumerate(entries))
         missing = [c for c in CATEGORIES if c not in urgent]
         if missing and language != ANY_LANGUAGE:
             raise LexiconError(f"{name}: urgent.{missing[0]}: missing; every category needs "
@@ -1064,6 +1126,27 @@ class _FileSpec:
             calming[kind] = _strings(signals, f"{name}: calming.{kind}")
         return cls(name, str(language), stemming, classes, urgent, tuple(exceptions), ordinary,
                    calming)
+
+
+def _rule(entry: object, where: str) -> _RuleSpec:
+    """Read one rule under ``urgent:``: a phrase, or {phrase, unless, reason}."""
+    if not isinstance(entry, Mapping):
+        if isinstance(entry, bool) or not isinstance(entry, str | int) or not str(entry).strip():
+            raise LexiconError(f"{where}: must be a non-empty text, or a mapping with phrase, "
+                               "unless and reason")
+        return _RuleSpec(str(entry).strip())
+    unknown = set(entry) - _RULE_KEYS
+    if unknown:
+        raise LexiconError(f"{where}: unknown key {sorted(map(str, unknown))[0]!r}")
+    phrase, reason = entry.get("phrase"), entry.get("reason")
+    if not isinstance(phrase, str) or not phrase.strip():
+        raise LexiconError(f"{where}.phrase: must be a non-empty text")
+    if "unless" not in entry:
+        raise LexiconError(f"{where}.unless: a rule written as a mapping needs its exceptions")
+    unless = _strings(entry["unless"], f"{where}.unless")
+    if not isinstance(reason, str) or not reason.strip():
+        raise LexiconError(f"{where}.reason: say why the rule does not fire there")
+    return _RuleSpec(phrase.strip(), unless, reason.strip())
 
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:
